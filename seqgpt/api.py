@@ -1,0 +1,111 @@
+"""The public entry point: ``seqgpt.load()`` and the :class:`Model` every caller talks to."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol, overload
+
+from seqgpt import prompt
+from seqgpt.types import Classification, Extraction, SeqGPTError
+
+
+class ModelNotFoundError(SeqGPTError):
+    """The requested model is neither a local folder nor a reachable/cached hub model."""
+
+
+class Backend(Protocol):
+    """What a backend implements; batching and validation happen in :class:`Model`."""
+
+    name: str
+
+    def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]: ...
+
+    def classify(self, texts: list[str], labels: list[str],
+                 **options: Any) -> list[Classification]: ...
+
+
+class Model:
+    """Open-domain NLU over any label set: :meth:`extract` spans, :meth:`classify` texts.
+
+    Pass one text to get one result, or a list of texts to get a list of results (batched
+    inside). Labels are a list of strings (or one string split on ``,`` / ``，``).
+    """
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def __repr__(self) -> str:
+        return f"Model({self.backend.name!r})"
+
+    @overload
+    def extract(self, text: str, labels: Sequence[str] | str, **options: Any) -> Extraction: ...
+    @overload
+    def extract(self, text: list[str], labels: Sequence[str] | str,
+                **options: Any) -> list[Extraction]: ...
+
+    def extract(self, text, labels, **options):
+        """Find every span of ``text`` that answers each label.
+
+        >>> nlu.extract("Tim Cook visited Beijing.", ["person", "city"]).spans  # doctest: +SKIP
+        [Span(label='person', text='Tim Cook', start=0, end=8, ...), ...]
+        """
+        texts, single = _texts(text)
+        results = self.backend.extract(texts, prompt.check_labels(labels), **options)
+        return results[0] if single else results
+
+    @overload
+    def classify(self, text: str, labels: Sequence[str] | str,
+                 **options: Any) -> Classification: ...
+    @overload
+    def classify(self, text: list[str], labels: Sequence[str] | str,
+                 **options: Any) -> list[Classification]: ...
+
+    def classify(self, text, labels, **options):
+        """Choose the labels that apply to the whole ``text`` (possibly several).
+
+        >>> nlu.classify("I loved it", ["positive", "negative"]).labels  # doctest: +SKIP
+        ['positive']
+        """
+        texts, single = _texts(text)
+        results = self.backend.classify(texts, prompt.check_labels(labels), **options)
+        return results[0] if single else results
+
+
+def load(model: str | os.PathLike[str] | None = None, **options: Any) -> Model:
+    """Load a model.
+
+    - ``load()``: the embedded default model (offline).
+    - ``load("DAMO-NLP/SeqGPT-560M")`` or ``load("path/to/folder")``: a causal language model
+      in the upstream SeqGPT format (generative backend). Options (``device``, ``num_beams``,
+      ``max_new_tokens``, ``repetition_penalty``, ``batch_size``, ...) go to the backend.
+    """
+    if model is None:
+        raise ModelNotFoundError(
+            "this version of seqgpt ships no embedded default model yet; pass a model: "
+            "seqgpt.load('DAMO-NLP/SeqGPT-560M') (hub id, needs internet or the HF cache) or "
+            "seqgpt.load('path/to/folder') (a local causal LM in the SeqGPT format)")
+    from seqgpt.backends.generative import GenerativeBackend
+
+    return Model(GenerativeBackend.from_pretrained(Path(model) if _is_path(model) else model,
+                                                   **options))
+
+
+def _is_path(model: str | os.PathLike[str]) -> bool:
+    """A hub id is ``owner/name``; anything else that looks like a path is treated as one."""
+    text = os.fspath(model)
+    if isinstance(model, os.PathLike) or Path(text).expanduser().exists():
+        return True
+    return text.startswith((".", "~", "/")) or text.count("/") > 1 or "\\" in text
+
+
+def _texts(text: object) -> tuple[list[str], bool]:
+    if isinstance(text, str):
+        return [prompt.check_text(text)], True
+    if isinstance(text, (list, tuple)):
+        if not text:
+            raise prompt.InputError("text is an empty list; give at least one text")
+        return [prompt.check_text(t, f"text[{i}]") for i, t in enumerate(text)], False
+    raise prompt.InputError("text must be a string or a list of strings, "
+                            f"got {type(text).__name__}")
