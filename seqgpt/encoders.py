@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import importlib.resources
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,7 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 from transformers.initialization import no_init_weights
+from transformers.utils import logging as hf_logging
 
 from seqgpt.types import SeqGPTError
 
@@ -248,6 +251,18 @@ def e5_tokenizer() -> PreTrainedTokenizerFast:
         model_max_length=512)
 
 
+@contextmanager
+def _no_progress_bar() -> Iterator[None]:
+    """Hide transformers' per-tensor "Loading weights" bar: noise for a local 90 MB file."""
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        yield
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
+
+
 def load_encoder(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load a pretrained encoder and its fast tokenizer from installed packages, offline.
 
@@ -259,7 +274,9 @@ def load_encoder(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
         return bert_from_e5s1(read_e5s1(weights)), tokenizer
     if name == MINILM:
         folder = _package_file(*_MINILM_DIR, what=f"the {MINILM} encoder")
-        return AutoModel.from_pretrained(folder), AutoTokenizer.from_pretrained(folder)
+        with _no_progress_bar():
+            model = AutoModel.from_pretrained(folder)
+        return model, AutoTokenizer.from_pretrained(folder)
     raise SeqGPTError(f"unknown encoder {name!r}; expected one of {list(ENCODERS)}")
 
 
