@@ -10,8 +10,9 @@ import pytest
 
 from seqgpt import prompt
 from seqgpt.data.instance import AtomicInstance, DataFormatError
+from seqgpt.data.mixture import answer_text
 from seqgpt.evaluate import command
-from seqgpt.evaluate.runner import EvaluationError, evaluate, gold_answer, read_jsonl, sample
+from seqgpt.evaluate.runner import EvaluationError, evaluate, read_jsonl, sample
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 
@@ -142,8 +143,9 @@ def test_gold_answer_is_the_upstream_format() -> None:
     instance = ner("Tim Cook met Tim Cook in Beijing.",
                    [("city", 25, 32), ("person", 13, 21), ("person", 0, 8)],
                    ["person", "company", "city"])
-    assert gold_answer(instance) == "person: Tim Cook\ncompany: None\ncity: Beijing"
-    assert gold_answer(cls("x", ["b", "a"], ["a", "b"])) == "b，a"
+    assert answer_text(instance) == "person: Tim Cook\ncompany: None\ncity: Beijing"
+    # classification: the gold labels in label-set order, like the prompt lists them
+    assert answer_text(cls("x", ["b", "a"], ["a", "c", "b"])) == "a，b"
 
 
 def test_sample_is_seeded_per_dataset_and_keeps_order() -> None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from seqgpt import prompt
 from seqgpt.data.instance import AtomicInstance, DataFormatError
+from seqgpt.data.mixture import answer_text
 from seqgpt.evaluate.metrics import Report, Scorer, span_keys
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
@@ -56,10 +57,10 @@ def evaluate(model: NLUModel, instances: Iterable[AtomicInstance], *, batch_size
             by_offsets = all(s.start is not None and s.end is not None for s in instance.spans)
             scorer.add_spans(span_keys([*prediction.spans, *prediction.unmatched], by_offsets),
                              span_keys(instance.spans, by_offsets),
-                             prediction.to_seqgpt(), gold_answer(instance))
+                             prediction.to_seqgpt(), answer_text(instance))
         else:
             scorer.add_labels(prediction.labels, instance.gold, prediction.to_seqgpt(),
-                              gold_answer(instance))
+                              answer_text(instance))
     return Report([scorer.result() for scorer in scorers.values()])
 
 
@@ -86,18 +87,6 @@ def _predict(model: NLUModel, instances: Sequence[AtomicInstance], batch_size: i
             if progress:
                 progress(done)
     return predictions  # type: ignore[return-value]
-
-
-def gold_answer(instance: AtomicInstance) -> str:
-    """The gold answer in the upstream format: every label of the instance, in its order."""
-    if instance.task == "classify":
-        return prompt.format_classification(instance.gold)
-    answers: dict[str, list[str]] = {label: [] for label in instance.labels}
-    for span in sorted(instance.spans, key=lambda s: (s.start is None, s.start or 0, s.end or 0)):
-        phrases = answers.setdefault(span.label, [])
-        if span.text not in phrases:
-            phrases.append(span.text)
-    return prompt.format_extraction(answers)
 
 
 def sample(instances: Sequence[AtomicInstance], size: int, seed: int,

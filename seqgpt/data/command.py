@@ -1,0 +1,147 @@
+"""``seqgpt data``: build the training mixture (``build``) and count the datasets (``stats``)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from seqgpt.data import mixture, registry
+from seqgpt.data.registry import DatasetSpec
+from seqgpt.types import SeqGPTError
+
+_BUILD_EPILOG = """examples:
+  seqgpt data build --stage pretrain -o pretrain.jsonl
+  seqgpt data build --stage finetune --format prompt --seed 1 -o finetune.prompt.jsonl
+  seqgpt data build --stage finetune --data conll2003,cluener2020 -o small.jsonl
+
+Default quotas: pretrain {pt}; finetune {ft}. Zero-shot dev datasets are refused.""".format(
+    pt=", ".join(f"{k} {v}" for k, v in vars(mixture.STAGES["pretrain"]).items()),
+    ft=", ".join(f"{k} {v}" for k, v in vars(mixture.STAGES["finetune"]).items()))
+
+
+class DataArgumentError(SeqGPTError):
+    """Bad ``seqgpt data`` arguments."""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "data", help="build the training mixture or count the datasets",
+        description="Build the SeqGPT training mixture from the shared datasets, or count them.")
+    commands = parser.add_subparsers(dest="data_command", metavar="COMMAND", required=True)
+
+    build = commands.add_parser(
+        "build", help="write a training mixture as JSON Lines",
+        description="Write one training stage as JSON Lines: atomic instances, or upstream "
+                    "prompt/answer pairs with --format prompt. Same seed, same file.",
+        epilog=_BUILD_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    build.add_argument("--stage", choices=tuple(mixture.STAGES), required=True)
+    build.add_argument("-o", "--output", required=True, type=Path, help="the JSONL file to write")
+    build.add_argument("--data", default=None,
+                       help="comma-separated datasets (default: every trainable dataset)")
+    build.add_argument("--format", choices=("atomic", "prompt"), default="atomic",
+                       help="atomic: AtomicInstance records (default); prompt: "
+                            '{"prompt", "answer"} pairs, extraction label sets chunked')
+    build.add_argument("--seed", type=int, default=0)
+    build.add_argument("--per-dataset", type=int, default=None,
+                       help="max instances per dataset and task (default: the stage's)")
+    build.add_argument("--per-label", type=int, default=None,
+                       help="max instances per dataset, task and primary label")
+    build.add_argument("--max-negatives", type=int, default=None,
+                       help="max negative labels added to an instance")
+    build.set_defaults(func=run_build)
+
+    stats = commands.add_parser(
+        "stats", help="count instances and labels of every dataset split",
+        description="Stream every split of the datasets and count instances and distinct "
+                    "labels per task. 'use' says what the project does with the split.",
+        epilog="example:\n  seqgpt data stats --data conll2003,ocnli",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    stats.add_argument("--data", default=None, help="comma-separated datasets (default: all)")
+    stats.add_argument("--json", action="store_true", help="print one JSON object per row")
+    stats.set_defaults(func=run_stats)
+    return parser
+
+
+def _specs(data: str | None) -> list[DatasetSpec]:
+    if data is None:
+        return [registry.get(name) for name in registry.names()]
+    names = list(dict.fromkeys(part.strip() for part in data.split(",") if part.strip()))
+    if not names:
+        raise DataArgumentError("--data is empty; give dataset names, comma-separated")
+    return [registry.get(name) for name in names]
+
+
+def run_build(args: argparse.Namespace) -> int:
+    base = mixture.STAGES[args.stage]
+    quotas = mixture.Quotas(
+        per_dataset=base.per_dataset if args.per_dataset is None else args.per_dataset,
+        per_label=base.per_label if args.per_label is None else args.per_label,
+        max_negatives=base.max_negatives if args.max_negatives is None else args.max_negatives)
+    for name, value in vars(quotas).items():
+        if value < (0 if name == "max_negatives" else 1):
+            raise DataArgumentError(f"--{name.replace('_', '-')} must be "
+                                    f"{'>= 0' if name == 'max_negatives' else '>= 1'}, got {value}")
+    specs = _specs(args.data)
+    if args.data is None:
+        skipped = [spec.name for spec in specs if spec.zero_shot_dev]
+        specs = [spec for spec in specs if not spec.zero_shot_dev]
+        print(f"not used (zero-shot dev): {', '.join(skipped)}", file=sys.stderr)
+    else:
+        for spec in specs:
+            if not spec.zero_shot_dev and not mixture.training_splits(spec):
+                raise DataArgumentError(f"dataset {spec.name!r} has no training split: its only "
+                                        f"split {spec.splits[0]!r} is kept for evaluation")
+    if not args.output.parent.is_dir():
+        raise DataArgumentError(f"-o: the folder {str(args.output.parent)!r} does not exist")
+    started = time.perf_counter()
+    built = mixture.build(specs, args.stage, seed=args.seed, quotas=quotas)
+    lines = mixture.write(built, args.output, args.format)
+    rows = [("dataset", "task", "splits", "read", "kept", "labels")]
+    rows += [(s.dataset, s.task, ",".join(s.splits), str(s.read), str(s.kept), str(s.labels))
+             for s in built.selections]
+    print(_table(rows), file=sys.stderr)
+    for note in built.skipped:
+        print(f"skipped {note}", file=sys.stderr)
+    print(f"{len(built.instances)} instances, {lines} lines -> {args.output} "
+          f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    rows = [("dataset", "language", "task", "split", "instances", "labels", "use")]
+    started = time.perf_counter()
+    for spec in _specs(args.data):
+        trains = [] if spec.zero_shot_dev else mixture.training_splits(spec)
+        try:
+            held = mixture.evaluation_split(spec)
+        except mixture.MixtureError:
+            held = None
+        for split in spec.splits:
+            counts: dict[str, int] = {}
+            labels: dict[str, set[str]] = {}
+            for instance in registry.read(spec.name, split):
+                counts[instance.task] = counts.get(instance.task, 0) + 1
+                labels.setdefault(instance.task, set()).update(instance.labels)
+            use = ("zero-shot" if spec.zero_shot_dev else "train" if split in trains
+                   else "eval" if split == held else "-")
+            for task in sorted(counts):
+                row = (spec.name, spec.language, task, split, str(counts[task]),
+                       str(len(labels[task])), use)
+                if args.json:
+                    print(json.dumps(dict(zip(rows[0], row, strict=True)), ensure_ascii=False))
+                else:
+                    rows.append(row)
+    if not args.json:
+        print(_table(rows))
+    print(f"counted in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    return 0
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.rjust(w) if cell.isdigit() else cell.ljust(w)
+                               for cell, w in zip(row, widths, strict=True)).rstrip()
+                     for row in rows)
