@@ -1,0 +1,216 @@
+"""The embedded default: a compact span/label scorer (see ``seqgpt.model.spans``).
+
+Inference handles any label count and any text length: labels are split into groups that fit
+the encoder window, long texts into overlapping word windows; scores are merged by maximum,
+so nothing is silently truncated.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from seqgpt.model.spans import Features, Featurizer, SpanModel, SpanModelConfig, collate, span_index
+from seqgpt.types import Classification, Extraction, SeqGPTError, Span
+
+WEIGHTS = "model.safetensors"
+CONFIG = "seqgpt_config.json"
+
+
+@dataclass(frozen=True)
+class CompactOptions:
+    threshold: float = 0.5
+    nested: bool = False  # allow spans inside other spans (never crossing ones)
+    multi_label: bool = False  # classify: every label over threshold, not only the best
+    batch_size: int = 32
+    max_labels_per_pass: int = 24
+
+    def updated(self, options: dict[str, Any]) -> CompactOptions:
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise SeqGPTError(f"unknown option {unknown[0]!r} for the compact model; "
+                              f"known options: {', '.join(sorted(known))}")
+        new = CompactOptions(**{**self.__dict__, **options})
+        if not isinstance(new.threshold, (int, float)) or not 0.0 <= new.threshold <= 1.0:
+            raise SeqGPTError(f"option threshold must be a number in [0, 1], got {new.threshold!r}")
+        for name in ("batch_size", "max_labels_per_pass"):
+            value = getattr(new, name)
+            if not isinstance(value, int) or value < 1:
+                raise SeqGPTError(f"option {name} must be a positive integer, got {value!r}")
+        return new
+
+
+class CompactBackend:
+    """Extract and classify with a :class:`SpanModel`; every span and label gets a score."""
+
+    def __init__(self, model: SpanModel, tokenizer: Any, name: str,
+                 options: CompactOptions | None = None) -> None:
+        self.model = model.eval()
+        self.featurizer = Featurizer(tokenizer, model.config)
+        self.pad_id = tokenizer.pad_token_id
+        self.name = name
+        self.options = options or CompactOptions()
+
+    @classmethod
+    def from_folder(cls, folder: Path, **options: Any) -> CompactBackend:
+        """Load a folder written by :func:`save`: config + the weights that differ from the
+        base encoder (the base encoder itself comes from its pip package)."""
+        from safetensors.torch import load_file
+
+        config_path = folder / CONFIG
+        try:
+            raw = json.loads(config_path.read_text(encoding="utf-8"))
+            config = SpanModelConfig(**raw["model"])
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise SeqGPTError(f"{config_path}: not a seqgpt compact model config "
+                              f"({error}); expected JSON with a 'model' object") from None
+        model = build(config)
+        state = load_file(str(folder / WEIGHTS))
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        missing = [k for k in missing if k not in _base_only_keys(model)]
+        if missing or unexpected:
+            raise SeqGPTError(f"{folder / WEIGHTS}: weights do not match the config "
+                              f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+        return cls(model, model.tokenizer, str(folder), CompactOptions().updated(options))
+
+    # ------------------------------------------------------------------ extraction
+    def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
+        opts = self.options.updated(options)
+        found: list[dict[tuple[int, int, str], float]] = [{} for _ in texts]
+        for t, feature, group, span_probs, _ in self._score(texts, labels, opts):
+            pairs = span_index(len(feature.words), self.model.config.max_width)
+            hits = (span_probs >= opts.threshold).nonzero().tolist()
+            for s, k in hits:
+                i, j = pairs[s]
+                key = (feature.words[i][0], feature.words[j][1], group[k])
+                score = float(span_probs[s, k])
+                if score > found[t].get(key, -1.0):
+                    found[t][key] = score
+        results = []
+        for text, candidates in zip(texts, found, strict=True):
+            chosen = _decode(candidates, opts.nested)
+            spans = [Span(label, text[s:e], s, e, round(score, 4))
+                     for (s, e, label), score in sorted(chosen, key=lambda c: c[0][:2])]
+            results.append(Extraction(text=text, labels=list(labels), spans=spans))
+        return results
+
+    # -------------------------------------------------------------- classification
+    def classify(self, texts: list[str], labels: list[str],
+                 **options: Any) -> list[Classification]:
+        opts = self.options.updated(options)
+        best: list[dict[str, float]] = [{} for _ in texts]
+        for t, _, group, _, class_probs in self._score(texts, labels, opts, spans=False):
+            for k, label in enumerate(group):
+                best[t][label] = max(best[t].get(label, 0.0), float(class_probs[k]))
+        results = []
+        for text, scores in zip(texts, best, strict=True):
+            ranked = sorted(labels, key=lambda label: -scores[label])
+            if opts.multi_label:
+                chosen = [label for label in ranked if scores[label] >= opts.threshold]
+            else:
+                chosen = ranked[:1]
+            results.append(Classification(
+                text=text, labels=chosen,
+                scores={label: round(scores[label], 4) for label in labels}))
+        return results
+
+    # ---------------------------------------------------------------- shared pass
+    def _score(self, texts: list[str], labels: list[str], opts: CompactOptions,
+               spans: bool = True):
+        """Yield ``(text index, features, labels, span probs [S, L], class probs [L])`` per
+        (window, label group)."""
+        jobs: list[tuple[int, _Job]] = []
+        for t, text in enumerate(texts):
+            for group in self._label_groups(labels, opts):
+                for feature in self.featurizer.windows(text, group):
+                    jobs.append((t, _Job(feature, group)))
+        # Similar lengths together keep padding (and so wasted compute) small.
+        order = sorted(range(len(jobs)), key=lambda n: len(jobs[n][1].features.input_ids))
+        width = self.model.config.max_width if spans else 0
+        for start in range(0, len(order), opts.batch_size):
+            chunk = [jobs[n] for n in order[start:start + opts.batch_size]]
+            batch = collate([job.features for _, job in chunk], max(width, 1), self.pad_id)
+            if not spans:
+                batch["span_mask"][:] = False
+            with torch.inference_mode():
+                span_logits, class_logits = self.model(batch)
+            span_probs, class_probs = span_logits.sigmoid(), class_logits.sigmoid()
+            for b, (t, job) in enumerate(chunk):
+                n_spans = int(batch["span_mask"][b].sum())
+                n_labels = len(job.labels)
+                yield (t, job.features, job.labels, span_probs[b, :n_spans, :n_labels],
+                       class_probs[b, :n_labels])
+
+    def _label_groups(self, labels: list[str], opts: CompactOptions) -> list[list[str]]:
+        """Consecutive groups whose marker+label tokens fill at most half the window."""
+        budget = self.model.config.max_tokens // 2
+        groups: list[list[str]] = [[]]
+        used = 0
+        for label in labels:
+            cost = self.featurizer.label_cost(label)
+            if groups[-1] and (used + cost > budget or len(groups[-1]) >= opts.max_labels_per_pass):
+                groups.append([])
+                used = 0
+            groups[-1].append(label)
+            used += cost
+        return groups
+
+
+@dataclass
+class _Job:
+    features: Features
+    labels: list[str]
+
+
+def _decode(candidates: dict[tuple[int, int, str], float],
+            nested: bool) -> list[tuple[tuple[int, int, str], float]]:
+    """Greedy by score: keep a span unless it overlaps (flat) or crosses (nested) a kept one."""
+    kept: list[tuple[tuple[int, int, str], float]] = []
+    for key, score in sorted(candidates.items(), key=lambda kv: -kv[1]):
+        s, e, _ = key
+        clash = False
+        for (ks, ke, _), _score in kept:
+            overlap = s < ke and ks < e
+            inside = (ks <= s and e <= ke) or (s <= ks and ke <= e)
+            if overlap and (not nested or not inside or (s, e) == (ks, ke)):
+                clash = True
+                break
+        if not clash:
+            kept.append((key, score))
+    return kept
+
+
+def _base_only_keys(model: SpanModel) -> set[str]:
+    return {"encoder.embeddings.word_embeddings.weight"}
+
+
+def build(config: SpanModelConfig) -> SpanModel:
+    """A :class:`SpanModel` on its pretrained base encoder (heads freshly initialised)."""
+    from seqgpt.encoders import load_encoder
+
+    encoder, tokenizer = load_encoder(config.base_encoder)
+    if config.encoder_layers is not None:
+        encoder.encoder.layer = encoder.encoder.layer[:config.encoder_layers]
+        encoder.config.num_hidden_layers = config.encoder_layers
+    model = SpanModel(encoder, config)
+    model.tokenizer = tokenizer
+    return model
+
+
+def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
+         dtype: torch.dtype = torch.float16) -> None:
+    """Write the config and only the weights the base encoder package does not provide."""
+    from safetensors.torch import save_file
+
+    folder.mkdir(parents=True, exist_ok=True)
+    skip = _base_only_keys(model)
+    state = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()
+             if k not in skip}
+    save_file(state, str(folder / WEIGHTS))
+    (folder / CONFIG).write_text(json.dumps({"model": model.config.to_dict(),
+                                             "card": card or {}}, indent=2, ensure_ascii=False))

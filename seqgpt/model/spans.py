@@ -1,0 +1,189 @@
+"""The compact model: one encoder pass over ``[CLS] <M> label1 <M> label2 ... [SEP] text [SEP]``.
+
+Each label's marker state ``<M>`` (the tokenizer's mask token, so no new embedding) becomes a
+label vector. Extraction scores every span of up to ``max_width`` words — start word, end word
+and width — against each label vector; classification scores each label vector against the
+text's ``[CLS]`` state. Sigmoid gives every span and label a confidence in [0, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from seqgpt.model.words import split_words
+
+
+@dataclass(frozen=True)
+class SpanModelConfig:
+    base_encoder: str = "multilingual-e5-small"
+    encoder_layers: int | None = None  # keep only the first N encoder layers (None: all)
+    max_width: int = 16  # longest span, in words
+    max_tokens: int = 512  # the encoder's window, labels included
+    dropout: float = 0.1
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Features:
+    """One (text window, label group) pair turned into encoder input."""
+
+    input_ids: list[int]
+    label_positions: list[int]
+    word_first_token: list[int]
+    word_last_token: list[int]
+    words: list[tuple[int, int]]  # character offsets in the full text
+
+
+class Featurizer:
+    """Builds encoder inputs; tokenises the text once and maps words onto its tokens."""
+
+    def __init__(self, tokenizer: Any, config: SpanModelConfig) -> None:
+        self.tokenizer = tokenizer
+        tokenizer.model_max_length = 1 << 30  # we cut windows ourselves; silence the warning
+        self.config = config
+        self.cls_id = tokenizer.cls_token_id
+        self.sep_id = tokenizer.sep_token_id
+        self.marker_id = tokenizer.mask_token_id
+        self._label_cache: dict[str, list[int]] = {}
+
+    def label_ids(self, label: str) -> list[int]:
+        ids = self._label_cache.get(label)
+        if ids is None:
+            ids = self.tokenizer(label, add_special_tokens=False)["input_ids"][:16]
+            self._label_cache[label] = ids
+        return ids
+
+    def label_cost(self, label: str) -> int:
+        return 1 + len(self.label_ids(label))
+
+    def text_tokens(self, text: str) -> tuple[list[int], list[tuple[int, int]], list[int]]:
+        """Token ids of ``text``, its words, and the token that holds each character."""
+        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        ids: list[int] = encoded["input_ids"]
+        offsets: list[tuple[int, int]] = encoded["offset_mapping"]
+        if not ids:  # only characters the tokenizer drops: keep one token to hang words on
+            ids, offsets = [self.tokenizer.unk_token_id], [(0, len(text))]
+        char_token = [-1] * len(text)
+        # Later tokens win: XLM-R emits a bare "▁" whose offsets overlap the next piece.
+        for t, (s, e) in enumerate(offsets):
+            for c in range(s, e):
+                char_token[c] = t
+        # Characters a normaliser folded away belong to the nearest token before them.
+        last = 0
+        for c, t in enumerate(char_token):
+            if t == -1:
+                char_token[c] = last
+            else:
+                last = t
+        return ids, split_words(text), char_token
+
+    def windows(self, text: str, labels: list[str], stride_words: int = 32) -> list[Features]:
+        """Encoder inputs covering the whole text (overlapping windows when it is long)."""
+        ids, words, char_token = self.text_tokens(text)
+        label_part, positions = [self.cls_id], []
+        for label in labels:
+            positions.append(len(label_part))
+            label_part += [self.marker_id, *self.label_ids(label)]
+        label_part.append(self.sep_id)
+        budget = self.config.max_tokens - len(label_part) - 1
+        if budget < 8:
+            raise ValueError("label group too long for the encoder window")
+        firsts = [char_token[s] for s, _ in words]
+        lasts = [char_token[e - 1] for _, e in words]
+        out: list[Features] = []
+        start = 0
+        while True:
+            # The window holds words[start:end] whose tokens fit in the budget.
+            end = start
+            while end < len(words) and lasts[end] - firsts[start] + 1 <= budget:
+                end += 1
+            if end == start and words:  # one word longer than the budget: cut its tokens
+                end = start + 1
+            tok_lo = firsts[start] if words else 0
+            tok_hi = min(lasts[end - 1] + 1, tok_lo + budget) if words else 0
+            shift = len(label_part) - tok_lo
+            out.append(Features(
+                input_ids=label_part + ids[tok_lo:tok_hi] + [self.sep_id],
+                label_positions=positions,
+                word_first_token=[min(f + shift, shift + tok_hi - 1) for f in firsts[start:end]],
+                word_last_token=[min(x + shift, shift + tok_hi - 1) for x in lasts[start:end]],
+                words=words[start:end]))
+            if end >= len(words):
+                return out
+            start = max(start + 1, end - stride_words)
+
+
+def span_index(n_words: int, max_width: int) -> list[tuple[int, int]]:
+    """Every (first word, last word) pair of at most ``max_width`` words."""
+    return [(i, j) for i in range(n_words) for j in range(i, min(n_words, i + max_width))]
+
+
+def _mlp(size_in: int, size_out: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(size_in, size_out * 2), nn.GELU(), nn.Dropout(dropout),
+                         nn.Linear(size_out * 2, size_out))
+
+
+class SpanModel(nn.Module):
+    """Scores (span, label) pairs and (text, label) pairs from one encoder pass."""
+
+    def __init__(self, encoder: nn.Module, config: SpanModelConfig) -> None:
+        super().__init__()
+        self.encoder = encoder
+        self.config = config
+        hidden = encoder.config.hidden_size
+        self.width = nn.Embedding(config.max_width, hidden)
+        self.span_head = _mlp(3 * hidden, hidden, config.dropout)
+        self.span_label_head = _mlp(hidden, hidden, config.dropout)
+        self.class_label_head = _mlp(hidden, hidden, config.dropout)
+        self.class_text_head = _mlp(hidden, hidden, config.dropout)
+
+    def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """Span logits ``[B, S, L]`` and class logits ``[B, L]`` (padding masked by the caller)."""
+        states = self.encoder(input_ids=batch["input_ids"],
+                              attention_mask=batch["attention_mask"]).last_hidden_state
+        rows = torch.arange(states.size(0), device=states.device)[:, None]
+        labels = states[rows, batch["label_positions"]]  # [B, L, H]
+        first = states[rows, batch["span_first_token"]]  # [B, S, H]
+        last = states[rows, batch["span_last_token"]]
+        spans = self.span_head(torch.cat([first, last, self.width(batch["span_width"])], dim=-1))
+        span_logits = torch.einsum("bsh,blh->bsl", spans, self.span_label_head(labels))
+        text = self.class_text_head(states[:, 0])
+        class_logits = torch.einsum("bh,blh->bl", text, self.class_label_head(labels))
+        return span_logits, class_logits
+
+
+def collate(features: list[Features], max_width: int, pad_id: int) -> dict[str, torch.Tensor]:
+    """Pad a list of features into tensors; spans are enumerated here."""
+    spans = [span_index(len(f.words), max_width) for f in features]
+    n_tok = max(len(f.input_ids) for f in features)
+    n_lab = max(len(f.label_positions) for f in features)
+    n_span = max(1, max(len(s) for s in spans))
+    size = len(features)
+    batch = {
+        "input_ids": torch.full((size, n_tok), pad_id, dtype=torch.long),
+        "attention_mask": torch.zeros((size, n_tok), dtype=torch.long),
+        "label_positions": torch.zeros((size, n_lab), dtype=torch.long),
+        "label_mask": torch.zeros((size, n_lab), dtype=torch.bool),
+        "span_first_token": torch.zeros((size, n_span), dtype=torch.long),
+        "span_last_token": torch.zeros((size, n_span), dtype=torch.long),
+        "span_width": torch.zeros((size, n_span), dtype=torch.long),
+        "span_mask": torch.zeros((size, n_span), dtype=torch.bool),
+    }
+    for b, (f, pairs) in enumerate(zip(features, spans, strict=True)):
+        batch["input_ids"][b, :len(f.input_ids)] = torch.tensor(f.input_ids)
+        batch["attention_mask"][b, :len(f.input_ids)] = 1
+        batch["label_positions"][b, :len(f.label_positions)] = torch.tensor(f.label_positions)
+        batch["label_mask"][b, :len(f.label_positions)] = True
+        if pairs:
+            i, j = torch.tensor(pairs).T
+            batch["span_first_token"][b, :len(pairs)] = torch.tensor(f.word_first_token)[i]
+            batch["span_last_token"][b, :len(pairs)] = torch.tensor(f.word_last_token)[j]
+            batch["span_width"][b, :len(pairs)] = j - i
+            batch["span_mask"][b, :len(pairs)] = True
+    return batch

@@ -1,0 +1,242 @@
+"""Training loop of the compact model: resumable, with progress and dev-set checkpoints.
+
+A run folder holds ``checkpoint.pt`` (model, optimiser, schedule, step; written atomically
+every ``save_every`` steps, so a killed run loses at most that interval), ``log.jsonl`` (one
+line per logged step and per dev evaluation) and ``best/`` (the loadable model with the best
+dev score so far, or the last one when no dev set is given).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from seqgpt.backends import compact
+from seqgpt.data.instance import AtomicInstance
+from seqgpt.model.spans import Features, Featurizer, SpanModel, SpanModelConfig, collate, span_index
+from seqgpt.train.augment import augment_labels
+
+
+@dataclass
+class TrainingArgs:
+    steps: int = 2000
+    batch_size: int = 16
+    encoder_lr: float = 3e-5
+    head_lr: float = 5e-4
+    warmup: int = 100
+    weight_decay: float = 0.01
+    label_augment_rate: float = 0.3
+    max_labels: int = 24
+    max_tokens: int = 256  # training window, labels included; inference takes the model's
+    save_every: int = 200
+    eval_every: int = 0  # 0: only at the end
+    log_every: int = 20
+    seed: int = 0
+    threads: int = 0  # 0: torch's default
+
+
+@dataclass
+class Example:
+    features: Features
+    labels: list[str]
+    task: str
+    gold_spans: list[tuple[int, int, int]]  # (first word, last word, label index)
+    gold_labels: list[int]
+
+
+def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.Random,
+                  args: TrainingArgs) -> list[Example]:
+    """One training example per text window, with gold spans mapped onto word indices."""
+    labels = list(instance.labels)
+    if len(labels) > args.max_labels:  # keep every gold label, fill up with the others
+        gold = {s.label for s in instance.spans} | set(instance.gold)
+        rest = [x for x in labels if x not in gold]
+        rng.shuffle(rest)
+        keep = set(list(gold)[:args.max_labels] + rest[:max(0, args.max_labels - len(gold))])
+        labels = [x for x in labels if x in keep]
+    renamed = augment_labels(labels, rng, args.label_augment_rate)
+    shown = [renamed.get(x, x) for x in labels]
+    index = {x: k for k, x in enumerate(labels)}
+    examples = []
+    for features in featurizer.windows(instance.text, shown):
+        starts = {s: i for i, (s, _) in enumerate(features.words)}
+        ends = {e: j for j, (_, e) in enumerate(features.words)}
+        spans = []
+        for span in instance.spans:
+            i, j = starts.get(span.start), ends.get(span.end)
+            if i is not None and j is not None and 0 <= j - i < featurizer.config.max_width:
+                spans.append((i, j, index[span.label]))
+        examples.append(Example(features, shown, instance.task, spans,
+                                [index[x] for x in instance.gold if x in index]))
+    return examples
+
+
+def batch_targets(examples: Sequence[Example], max_width: int,
+                  batch: dict[str, torch.Tensor]) -> None:
+    """Add span/class targets and the masks that say which loss each example takes."""
+    size, n_span = batch["span_mask"].shape
+    n_lab = batch["label_mask"].shape[1]
+    span_t = torch.zeros((size, n_span, n_lab))
+    class_t = torch.zeros((size, n_lab))
+    for b, ex in enumerate(examples):
+        if ex.gold_spans:
+            pairs = {p: s for s, p in enumerate(span_index(len(ex.features.words), max_width))}
+            for i, j, k in ex.gold_spans:
+                span_t[b, pairs[(i, j)], k] = 1.0
+        for k in ex.gold_labels:
+            class_t[b, k] = 1.0
+    batch["span_targets"] = span_t
+    batch["class_targets"] = class_t
+    batch["is_extract"] = torch.tensor([ex.task == "extract" for ex in examples])
+
+
+def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    span_logits, class_logits = model(batch)
+    ext = batch["is_extract"]
+    span_mask = (batch["span_mask"][:, :, None] & batch["label_mask"][:, None, :]
+                 & ext[:, None, None])
+    span_loss = F.binary_cross_entropy_with_logits(span_logits, batch["span_targets"],
+                                                   reduction="none")
+    class_mask = batch["label_mask"] & ~ext[:, None]
+    class_loss = F.binary_cross_entropy_with_logits(class_logits, batch["class_targets"],
+                                                    reduction="none")
+    n_ext, n_cls = max(1, int(ext.sum())), max(1, int((~ext).sum()))
+    return (span_loss * span_mask).sum() / n_ext + (class_loss * class_mask).sum() / n_cls
+
+
+class Trainer:
+    """Trains a :class:`SpanModel` on atomic instances; ``run()`` resumes by itself."""
+
+    def __init__(self, model: SpanModel, instances: Sequence[AtomicInstance], out: Path,
+                 args: TrainingArgs,
+                 dev: Callable[[SpanModel], float] | None = None) -> None:
+        self.model, self.instances, self.out, self.args, self.dev = model, instances, out, args, dev
+        self.featurizer = Featurizer(model.tokenizer,
+                                     replace(model.config, max_tokens=args.max_tokens))
+        model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+        encoder = [p for n, p in model.named_parameters()
+                   if n.startswith("encoder.") and p.requires_grad]
+        heads = [p for n, p in model.named_parameters() if not n.startswith("encoder.")]
+        self.optimizer = torch.optim.AdamW(
+            [{"params": encoder, "lr": args.encoder_lr}, {"params": heads, "lr": args.head_lr}],
+            weight_decay=args.weight_decay)
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
+        self.step = 0
+        self.best = -math.inf
+
+    def _lr_factor(self, step: int) -> float:
+        if step < self.args.warmup:
+            return (step + 1) / self.args.warmup
+        progress = (step - self.args.warmup) / max(1, self.args.steps - self.args.warmup)
+        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))  # cosine decay: stable ends
+
+    # ------------------------------------------------------------------ state
+    def _checkpoint_path(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    def save_checkpoint(self) -> None:
+        trainable = {n: p.detach().clone() for n, p in self.model.named_parameters()
+                     if p.requires_grad}
+        state = {"model": trainable, "optimizer": self.optimizer.state_dict(),
+                 "schedule": self.schedule.state_dict(), "step": self.step, "best": self.best,
+                 "args": asdict(self.args), "config": self.model.config.to_dict()}
+        tmp = self.out / "checkpoint.pt.tmp"
+        torch.save(state, tmp)
+        os.replace(tmp, self._checkpoint_path())  # atomic: a kill never leaves half a file
+
+    def resume(self) -> bool:
+        path = self._checkpoint_path()
+        if not path.is_file():
+            return False
+        state = torch.load(path, weights_only=False)
+        self.model.load_state_dict(state["model"], strict=False)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.schedule.load_state_dict(state["schedule"])
+        self.step, self.best = state["step"], state["best"]
+        return True
+
+    def _log(self, record: dict[str, object]) -> None:
+        with open(self.out / "log.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
+
+    # ------------------------------------------------------------------ data
+    def _batches(self):
+        """Endless batches in a fixed order per seed; position = step, so resuming continues."""
+        args = self.args
+        epoch_size = max(1, len(self.instances) // args.batch_size)
+        while True:
+            epoch, within = divmod(self.step, epoch_size)
+            order = list(range(len(self.instances)))
+            random.Random(args.seed + epoch).shuffle(order)
+            rng = random.Random(args.seed * 1_000_003 + self.step)
+            start = within * args.batch_size
+            chunk = [self.instances[n] for n in order[start:start + args.batch_size]]
+            examples = [ex for inst in chunk
+                        for ex in make_examples(inst, self.featurizer, rng, args)]
+            yield examples[:args.batch_size * 2]  # long texts give several windows
+
+    # ------------------------------------------------------------------ loop
+    def run(self) -> Path:
+        args = self.args
+        self.out.mkdir(parents=True, exist_ok=True)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        if self.resume():
+            print(f"resumed from step {self.step}", file=sys.stderr)
+        self.model.train()
+        width = self.model.config.max_width
+        pad = self.model.tokenizer.pad_token_id
+        seen, started, running = 0, time.time(), 0.0
+        batches = self._batches()
+        while self.step < args.steps:
+            examples = next(batches)
+            batch = collate([ex.features for ex in examples], width, pad)
+            batch_targets(examples, width, batch)
+            loss = loss_fn(self.model, batch)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self.optimizer.step()
+            self.schedule.step()
+            self.step += 1
+            seen += len(examples)
+            running = 0.9 * running + 0.1 * float(loss) if running else float(loss)
+            if self.step % args.log_every == 0 or self.step == args.steps:
+                rate = seen / max(1e-9, time.time() - started)
+                eta = (args.steps - self.step) * len(examples) / max(rate, 1e-9)
+                print(f"step {self.step}/{args.steps} loss {running:.4f} {rate:.1f} ex/s "
+                      f"eta {eta / 60:.1f} min", file=sys.stderr, flush=True)
+                self._log({"step": self.step, "loss": running, "examples_per_s": rate})
+            if args.eval_every and self.step % args.eval_every == 0:
+                self._evaluate()
+            if self.step % args.save_every == 0 or self.step == args.steps:
+                self.save_checkpoint()
+        if not args.eval_every or self.step % args.eval_every:
+            self._evaluate()
+        return self.out / "best"
+
+    def _evaluate(self) -> None:
+        self.model.eval()
+        score = self.dev(self.model) if self.dev else float(self.step)
+        self.model.train()
+        self._log({"step": self.step, "dev": score})
+        print(f"step {self.step} dev {score:.4f} (best {max(self.best, score):.4f})",
+              file=sys.stderr, flush=True)
+        if score > self.best:
+            self.best = score
+            compact.save(self.model, self.out / "best",
+                         card={"step": self.step, "dev": score, "args": asdict(self.args)})
+
+
+def new_model(config: SpanModelConfig) -> SpanModel:
+    return compact.build(config)

@@ -1,0 +1,130 @@
+"""The compact backend's machinery on a tiny random encoder: windows, label groups, offsets."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seqgpt import prompt
+from seqgpt.api import Model
+from seqgpt.backends.compact import CompactBackend, _decode, save
+from seqgpt.data.instance import AtomicInstance
+from seqgpt.model.spans import Featurizer, SpanModel, SpanModelConfig
+from seqgpt.model.words import split_words
+from seqgpt.types import SeqGPTError, Span
+
+
+@pytest.fixture(scope="module")
+def tiny_compact() -> Model:
+    import torch
+    from transformers import BertConfig, BertModel
+
+    from seqgpt.encoders import e5_tokenizer
+
+    tokenizer = e5_tokenizer()
+    torch.manual_seed(0)
+    encoder = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
+                                   num_attention_heads=2, intermediate_size=32,
+                                   max_position_embeddings=128))
+    model = SpanModel(encoder, SpanModelConfig(max_width=4, max_tokens=128))
+    model.tokenizer = tokenizer
+    return Model(CompactBackend(model, tokenizer, "tiny"))
+
+
+def test_words_cover_every_script() -> None:
+    text = "Tim Cook's iPhone-15, 阿里巴巴 😀 café"
+    words = [text[s:e] for s, e in split_words(text)]
+    assert words == ["Tim", "Cook", "'", "s", "iPhone", "-", "15", ",", "阿", "里", "巴", "巴",
+                     "😀", "café"]
+
+
+def test_long_text_is_windowed_with_overlap(tiny_compact: Model) -> None:
+    featurizer = tiny_compact.backend.featurizer
+    text = " ".join(f"w{i}" for i in range(300))
+    windows = featurizer.windows(text, ["person"])
+    assert len(windows) > 2
+    assert windows[0].words[0] == (0, 2) and windows[-1].words[-1][1] == len(text)
+    for a, b in zip(windows, windows[1:], strict=False):
+        assert b.words[0][0] < a.words[-1][1]  # consecutive windows overlap
+    assert all(len(w.input_ids) <= 128 for w in windows)
+
+
+def test_decode_flat_and_nested() -> None:
+    candidates = {(0, 10, "org"): 0.9, (0, 4, "city"): 0.8, (5, 12, "x"): 0.7, (20, 25, "y"): 0.6}
+    assert [k for k, _ in _decode(candidates, nested=False)] == [(0, 10, "org"), (20, 25, "y")]
+    assert [k for k, _ in _decode(candidates, nested=True)] == [
+        (0, 10, "org"), (0, 4, "city"), (20, 25, "y")]
+
+
+def test_scores_and_thresholds(tiny_compact: Model) -> None:
+    text = "Tim Cook visited Beijing. 阿里巴巴集团于1999年在杭州成立"
+    everything = tiny_compact.extract(text, ["person", "city"], threshold=0.0, nested=True)
+    assert everything.spans and all(0 <= s.score <= 1 for s in everything.spans)
+    assert tiny_compact.extract(text, ["person"], threshold=1.0).spans == []
+    c = tiny_compact.classify(text, ["a", "b", "c"])
+    assert len(c.labels) == 1 and c.labels[0] == max(c.scores, key=c.scores.get)
+    multi = tiny_compact.classify(text, ["a", "b", "c"], multi_label=True, threshold=0.0)
+    assert sorted(multi.labels) == ["a", "b", "c"]
+    with pytest.raises(SeqGPTError, match="threshold must be a number in"):
+        tiny_compact.extract(text, ["a"], threshold=2)
+    with pytest.raises(SeqGPTError, match="unknown option 'beams'"):
+        tiny_compact.extract(text, ["a"], beams=2)
+
+
+def test_many_labels_and_huge_text(tiny_compact: Model) -> None:
+    labels = [f"label number {i}" for i in range(500)]
+    text = ("Ünïcödé 😀 mixed 中文 text\n\n" * 2500)[:50_000]
+    result = tiny_compact.extract(text, labels[:3], threshold=0.9)
+    assert all(text[s.start:s.end] == s.text for s in result.spans)
+    c = tiny_compact.classify("short text", labels)
+    assert set(c.scores) == set(labels)
+
+
+def test_save_and_load_roundtrip(tiny_compact: Model, tmp_path: Path, monkeypatch) -> None:
+    model = tiny_compact.backend.model
+    save(model, tmp_path, card={"note": "test"})
+    import seqgpt.backends.compact as compact
+
+    def rebuild(config: SpanModelConfig) -> SpanModel:
+        fresh = SpanModel(type(model.encoder)(model.encoder.config), config)
+        fresh.encoder.embeddings.word_embeddings.weight.data.copy_(
+            model.encoder.embeddings.word_embeddings.weight.data)  # the "package" part
+        fresh.tokenizer = model.tokenizer
+        return fresh
+
+    monkeypatch.setattr(compact, "build", rebuild)
+    loaded = Model(CompactBackend.from_folder(tmp_path))
+    text = "Tim Cook visited Beijing."
+    a = tiny_compact.classify(text, ["x", "y"]).scores
+    b = loaded.classify(text, ["x", "y"]).scores
+    assert a == pytest.approx(b, abs=2e-3)  # fp16 storage
+    (tmp_path / "seqgpt_config.json").write_text("{}")
+    with pytest.raises(SeqGPTError, match="not a seqgpt compact model config"):
+        CompactBackend.from_folder(tmp_path)
+
+
+def test_training_examples_map_gold_spans_to_words(tiny_compact: Model) -> None:
+    from seqgpt.train.compact import TrainingArgs, make_examples
+
+    text = "Tim Cook visited Beijing."
+    inst = AtomicInstance(text, "extract", ["person", "city"], "t", "train", "en",
+                          spans=[Span("person", "Tim Cook", 0, 8), Span("city", "Beijing", 17, 24)])
+    featurizer = Featurizer(tiny_compact.backend.featurizer.tokenizer,
+                            tiny_compact.backend.model.config)
+    [example] = make_examples(inst, featurizer, random.Random(0),
+                              TrainingArgs(label_augment_rate=0.0))
+    assert example.gold_spans == [(0, 1, 0), (3, 3, 1)]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(min_size=1).filter(str.strip),
+       labels=st.lists(st.text(min_size=1).map(prompt.sanitize_label).filter(bool),
+                       min_size=1, max_size=6, unique=True))
+def test_random_inputs_give_valid_offsets(tiny_compact: Model, text: str, labels: list) -> None:
+    result = tiny_compact.extract(text, labels, threshold=0.3)
+    for span in result.spans:
+        assert text[span.start:span.end] == span.text and 0 <= span.score <= 1
