@@ -120,7 +120,8 @@ def test_training_examples_map_gold_spans_to_words(tiny_compact: Model) -> None:
     assert example.gold_spans == [(0, 1, 0), (3, 3, 1)]
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1).filter(str.strip),
        labels=st.lists(st.text(min_size=1).map(prompt.sanitize_label).filter(bool),
                        min_size=1, max_size=6, unique=True))
