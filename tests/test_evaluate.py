@@ -295,3 +295,28 @@ def test_eval_command_rejects_bad_arguments(user_file: Path, overrides: dict[str
     args = eval_args(**{"data": user_file, **overrides})
     with pytest.raises(SeqGPTError, match=problem):
         command.run(args)
+
+
+def test_end_to_end_with_a_tiny_random_causal_lm(tiny_nlu, tiny_model_dir: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    instances = [ner("Tim Cook visited Beijing.", [("person", 0, 8), ("city", 17, 24)],
+                     ["person", "city"]),
+                 cls("I loved it", ["positive"], ["positive", "negative"]),
+                 cls("阿里巴巴集团于1999年在杭州成立。", ["公司"], ["公司", "城市"],
+                     dataset="toy_zh")]
+    report = evaluate(tiny_nlu, instances, batch_size=2)
+    assert [(r.dataset, r.task, r.n) for r in report.results] == [
+        ("toy_ner", "extract", 1), ("toy_cls", "classify", 1), ("toy_zh", "classify", 1)]
+    for result in [*report.results, report.average]:
+        for value in (result.precision, result.recall, result.f1, result.rouge1, result.rouge2,
+                      result.rougeL, result.combined):
+            assert 0.0 <= value <= 1.0
+    # the same run through the command line, on a user file
+    from seqgpt import cli
+
+    path = write(tmp_path, [{"text": "Tim Cook visited Beijing.",
+                             "spans": [{"label": "person", "start": 0, "end": 8}],
+                             "labels": ["person", "city"]}])
+    assert cli.main(["eval", "--data", str(path), "--model", str(tiny_model_dir), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["results"][0]["n"] == 1 and out["model"] == str(tiny_model_dir)
