@@ -73,19 +73,36 @@ class Model:
         return results[0] if single else results
 
 
+#: The embedded default model, shipped inside the package.
+DEFAULT_MODEL = Path(__file__).parent / "weights" / "default"
+
+
 def load(model: str | os.PathLike[str] | None = None, **options: Any) -> Model:
     """Load a model.
 
-    - ``load()``: the embedded default model (offline).
-    - ``load("DAMO-NLP/SeqGPT-560M")`` or ``load("path/to/folder")``: a causal language model
-      in the upstream SeqGPT format (generative backend). Options (``device``, ``num_beams``,
-      ``max_new_tokens``, ``repetition_penalty``, ``batch_size``, ...) go to the backend.
+    - ``load()``: the embedded default, a compact extractor + classifier (offline, CPU-fast).
+      Options: ``threshold``, ``nested``, ``multi_label``, ``batch_size``.
+    - ``load("path/to/folder")``: a compact model folder (one with ``seqgpt_config.json``,
+      e.g. written by ``seqgpt train``), else a causal LM folder in the upstream format.
+    - ``load("DAMO-NLP/SeqGPT-560M")``: a hub id, loaded as a generative model. Options
+      (``device``, ``num_beams``, ``max_new_tokens``, ``repetition_penalty``, ``batch_size``,
+      ...) go to the generative backend.
+    - ``load("baseline:multilingual-e5-small")``: the untrained cosine-similarity baseline.
     """
+    from seqgpt.backends.compact import CONFIG, CompactBackend
+
     if model is None:
-        raise ModelNotFoundError(
-            "this version of seqgpt ships no embedded default model yet; pass a model: "
-            "seqgpt.load('DAMO-NLP/SeqGPT-560M') (hub id, needs internet or the HF cache) or "
-            "seqgpt.load('path/to/folder') (a local causal LM in the SeqGPT format)")
+        if not (DEFAULT_MODEL / CONFIG).is_file():
+            raise ModelNotFoundError(
+                f"the embedded default model is missing from {DEFAULT_MODEL}; reinstall seqgpt "
+                "or pass a model: seqgpt.load('DAMO-NLP/SeqGPT-560M') or a local folder")
+        return Model(CompactBackend.from_folder(DEFAULT_MODEL, **options))
+    if isinstance(model, str) and model.startswith("baseline:"):
+        from seqgpt.backends.similarity import SimilarityBackend
+
+        return Model(SimilarityBackend(model.removeprefix("baseline:"), **options))
+    if _is_path(model) and (Path(model).expanduser() / CONFIG).is_file():
+        return Model(CompactBackend.from_folder(Path(model).expanduser(), **options))
     from seqgpt.backends.generative import GenerativeBackend
 
     return Model(GenerativeBackend.from_pretrained(Path(model) if _is_path(model) else model,

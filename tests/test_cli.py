@@ -37,7 +37,7 @@ def test_classify_json_from_stdin(tiny_model_dir: Path, capsys, monkeypatch) -> 
     (["extract", "text", "--labels", "a,a"], "duplicate"),
     (["extract", "text", "--labels", " , "], "labels is empty"),
     (["classify", "text", "--labels", "a", "--model", "/no/such/folder"], "does not exist"),
-    (["extract", "text", "--labels", "a"], "no embedded default model"),
+    (["extract", "text", "--labels", "a", "--model", "./no-folder"], "does not exist"),
 ])
 def test_errors_are_one_line_with_exit_2(argv: list[str], message: str, capsys,
                                          monkeypatch) -> None:

@@ -139,7 +139,8 @@ def test_load_errors_name_what_was_expected(tmp_path: Path, monkeypatch) -> None
     with pytest.raises(seqgpt.ModelNotFoundError, match="'DAMO-NLP/SeqGPT-560M' is neither") as e:
         seqgpt.load("DAMO-NLP/SeqGPT-560M")
     assert "HF_HUB_OFFLINE" in str(e.value) and "local folder" in str(e.value)
-    with pytest.raises(seqgpt.ModelNotFoundError, match="no embedded default model"):
+    monkeypatch.setattr("seqgpt.api.DEFAULT_MODEL", tmp_path / "not-installed")
+    with pytest.raises(seqgpt.ModelNotFoundError, match="embedded default model is missing"):
         seqgpt.load()
 
 
