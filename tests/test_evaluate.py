@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from seqgpt import prompt
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.mixture import answer_text
+from seqgpt.data.registry import DatasetSpec
 from seqgpt.evaluate import command
 from seqgpt.evaluate.runner import EvaluationError, evaluate, read_jsonl, sample
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
@@ -320,3 +322,41 @@ def test_end_to_end_with_a_tiny_random_causal_lm(tiny_nlu, tiny_model_dir: Path,
     assert cli.main(["eval", "--data", str(path), "--model", str(tiny_model_dir), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["results"][0]["n"] == 1 and out["model"] == str(tiny_model_dir)
+
+
+def toy_reader(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInstance]:
+    for i in range(200):
+        yield AtomicInstance(text=f"{split} text {i} loved", task="classify",
+                             labels=["positive", "negative"], dataset=spec.name, split=split,
+                             language="en", gold=["positive"])
+
+
+@pytest.fixture
+def toy_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    from seqgpt.data import registry
+
+    specs = {name: DatasetSpec(name=name, language="en", kind="cls", reader=toy_reader,
+                               files={split: (f"{name}/{split}",) for split in splits})
+             for name, splits in (("toy_split", ("train", "dev", "test")),
+                                  ("toy_unsplit", ("all",)), ("toy_train_only", ("train",)))}
+
+    def get(name: str) -> DatasetSpec:
+        if name not in specs:
+            raise registry.UnknownDatasetError(f"unknown dataset {name!r}")
+        return specs[name]
+
+    monkeypatch.setattr(registry, "get", get)
+    monkeypatch.setattr(registry, "data_root", lambda: Path("."))
+
+
+def test_registered_datasets_use_their_evaluation_split(toy_registry: None) -> None:
+    assert {i.split for i in command.load_instances("toy_split", None)} == {"test"}
+    assert {i.split for i in command.load_instances("toy_split", "dev")} == {"dev"}
+    unsplit = command.load_instances("toy_unsplit", None)
+    # only the held-out part of a single split, which the mixture never trains on
+    assert {i.split for i in unsplit} == {"all:held-out"} and 5 <= len(unsplit) <= 40
+    with pytest.raises(SeqGPTError, match="only training data"):
+        command.load_instances("toy_train_only", None)
+    assert len(command.load_instances("toy_train_only", "train")) == 200
+    with pytest.raises(SeqGPTError, match="unknown dataset 'nope'"):
+        command.load_instances("nope", None)

@@ -176,13 +176,26 @@ def test_only_training_splits_are_read() -> None:
     build()
     assert ("toy_ner", "train") in READS and ("toy_ner2", "devel") in READS
     assert not [read for read in READS if read[1] == "test"]
-    only_test = spec("toy_test_only", ner_reader, "ner", labels=("a", "b"), splits=("test",))
-    assert mixture.training_splits(only_test) == []
-    skipped = mixture.build([only_test], "finetune", root=Path("."))
-    assert skipped.instances == [] and "kept for evaluation" in skipped.skipped[0]
     several = spec("toy_parts", ner_reader, "ner", splits=("train_base", "train_trans", "dev"))
     assert mixture.training_splits(several) == ["train_base", "train_trans"]
     assert mixture.evaluation_split(several) == "dev"
+
+
+def test_a_single_split_is_partitioned_by_a_hash_of_the_text() -> None:
+    unsplit = spec("toy_all", ner_reader, "ner", labels=("a", "b"), splits=("all",))
+    assert mixture.single_split(unsplit) and mixture.training_splits(unsplit) == ["all"]
+    assert mixture.evaluation_split(unsplit) == "all"
+    every = list(ner_reader(unsplit, Path("."), "all"))
+    held = [i for i in every if mixture.held_out(i)]
+    assert 10 <= len(held) <= 50                      # about 10 % of 300
+    built = mixture.build([unsplit], "finetune", root=Path("."),
+                          quotas=mixture.Quotas(per_dataset=1000, per_label=1000, max_negatives=0))
+    assert len(built.instances) == len(every) - len(held)
+    assert not any(mixture.held_out(i) for i in built.instances)
+    only_train = spec("toy_train", ner_reader, "ner", splits=("train",))
+    assert not mixture.single_split(only_train)
+    with pytest.raises(mixture.MixtureError, match="only training data"):
+        mixture.evaluation_split(only_train)
 
 
 def test_partially_annotated_data_gets_no_outside_negatives() -> None:

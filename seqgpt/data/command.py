@@ -56,7 +56,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     stats = commands.add_parser(
         "stats", help="count instances and labels of every dataset split",
         description="Stream every split of the datasets and count instances and distinct "
-                    "labels per task. 'use' says what the project does with the split.",
+                    "labels per task. 'use' says what the project does with the split: train, "
+                    "eval, zero-shot (never trained on), train+eval 90/10 (a single split "
+                    "partitioned by a hash of the text), - (neither).",
         epilog="example:\n  seqgpt data stats --data conll2003,ocnli",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     stats.add_argument("--data", default=None, help="comma-separated datasets (default: all)")
@@ -89,11 +91,6 @@ def run_build(args: argparse.Namespace) -> int:
         skipped = [spec.name for spec in specs if spec.zero_shot_dev]
         specs = [spec for spec in specs if not spec.zero_shot_dev]
         print(f"not used (zero-shot dev): {', '.join(skipped)}", file=sys.stderr)
-    else:
-        for spec in specs:
-            if not spec.zero_shot_dev and not mixture.training_splits(spec):
-                raise DataArgumentError(f"dataset {spec.name!r} has no training split: its only "
-                                        f"split {spec.splits[0]!r} is kept for evaluation")
     if not args.output.parent.is_dir():
         raise DataArgumentError(f"-o: the folder {str(args.output.parent)!r} does not exist")
     started = time.perf_counter()
@@ -103,8 +100,6 @@ def run_build(args: argparse.Namespace) -> int:
     rows += [(s.dataset, s.task, ",".join(s.splits), str(s.read), str(s.kept), str(s.labels))
              for s in built.selections]
     print(_table(rows), file=sys.stderr)
-    for note in built.skipped:
-        print(f"skipped {note}", file=sys.stderr)
     print(f"{len(built.instances)} instances, {lines} lines -> {args.output} "
           f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
     return 0
@@ -125,8 +120,10 @@ def run_stats(args: argparse.Namespace) -> int:
             for instance in registry.read(spec.name, split):
                 counts[instance.task] = counts.get(instance.task, 0) + 1
                 labels.setdefault(instance.task, set()).update(instance.labels)
-            use = ("zero-shot" if spec.zero_shot_dev else "train" if split in trains
-                   else "eval" if split == held else "-")
+            use = ("zero-shot" if spec.zero_shot_dev
+                   else f"train+eval {100 - mixture.HELD_OUT_PERCENT}/{mixture.HELD_OUT_PERCENT}"
+                   if mixture.single_split(spec)
+                   else "train" if split in trains else "eval" if split == held else "-")
             for task in sorted(counts):
                 row = (spec.name, spec.language, task, split, str(counts[task]),
                        str(len(labels[task])), use)

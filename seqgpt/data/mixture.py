@@ -28,8 +28,11 @@ from outside their own label set.
 
 Splits: only training data is read — every ``train*`` split; a dataset without one uses its
 splits other than :func:`evaluation_split` (e.g. ``devel`` when the project evaluates on
-``test``); a dataset whose only split is the evaluation split is skipped. Zero-shot dev
-datasets (:data:`registry.ZERO_SHOT_DEV`) are refused and never read.
+``test``, ``trial`` when it evaluates on ``dev``). A dataset with a single split and no train
+split (``all`` where there is no official split, or only a ``test`` file) is partitioned by a
+fixed hash of the text: :func:`held_out` instances (10 %) are for evaluation only and never
+trained on, the rest is training data. Zero-shot dev datasets
+(:data:`registry.ZERO_SHOT_DEV`) are refused and never read.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import functools
 import json
 import random
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -54,6 +58,8 @@ Stage = Literal["pretrain", "finetune"]
 
 #: The split the project evaluates a dataset on is the first of these it has.
 EVALUATION_SPLITS = ("test", "dev", "devel", "validation", "valid", "val", "trial")
+#: Percentage of a single-split dataset kept for evaluation (see :func:`held_out`).
+HELD_OUT_PERCENT = 10
 #: Kinds whose extraction labels are entity / slot types (the negative pool and pretraining).
 TYPE_KINDS = frozenset({"ner", "slot"})
 #: Datasets annotated only for their own types: no outside labels may be added as negatives.
@@ -82,25 +88,36 @@ class MixtureError(SeqGPTError):
 
 def evaluation_split(spec: DatasetSpec) -> str:
     """The split the project evaluates ``spec`` on: test, else the first dev-like split, else
-    (a dataset with one unnamed split) that split."""
+    the only split of a :func:`single_split` dataset (its :func:`held_out` part)."""
     for split in EVALUATION_SPLITS:
         if split in spec.splits:
             return split
-    if len(spec.splits) == 1:
+    if single_split(spec):
         return spec.splits[0]
-    raise MixtureError(f"dataset {spec.name!r} has no test or dev split "
-                       f"({', '.join(spec.splits)}); name the split to evaluate on")
+    raise MixtureError(f"dataset {spec.name!r} has no test or dev split, only training data "
+                       f"({', '.join(spec.splits)}); name a split to evaluate on it anyway")
+
+
+def single_split(spec: DatasetSpec) -> bool:
+    """One split and no train split: training and evaluation share it through :func:`held_out`."""
+    return len(spec.splits) == 1 and not spec.splits[0].startswith("train")
+
+
+def held_out(instance: AtomicInstance) -> bool:
+    """Whether an instance of a :func:`single_split` dataset is kept for evaluation. A hash of
+    the text, so it is fixed across runs and seeds, and the tasks of one text stay together."""
+    return zlib.crc32(instance.text.encode("utf-8")) % 100 < HELD_OUT_PERCENT
 
 
 def training_splits(spec: DatasetSpec) -> list[str]:
-    """The splits the mixture reads: ``train*`` splits, else all but the evaluation split."""
+    """The splits the mixture reads: ``train*`` splits, else all but the evaluation split, else
+    (a single-split dataset) that split, without its held-out part."""
     trains = [split for split in spec.splits if split.startswith("train")]
     if trains:
         return trains
-    try:
-        held = evaluation_split(spec)
-    except MixtureError:
+    if single_split(spec):
         return list(spec.splits)
+    held = evaluation_split(spec)
     return [split for split in spec.splits if split != held]
 
 
@@ -120,7 +137,6 @@ class Selection:
 class Mixture:
     instances: list[AtomicInstance]
     selections: list[Selection] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
 
 
 def build(specs: Sequence[DatasetSpec], stage: Stage, *, seed: int = 0,
@@ -136,14 +152,12 @@ def build(specs: Sequence[DatasetSpec], stage: Stage, *, seed: int = 0,
     mixture = Mixture([])
     for spec in specs:
         splits = training_splits(spec)
-        if not splits:
-            mixture.skipped.append(f"{spec.name}: its only split "
-                                   f"{evaluation_split(spec)!r} is kept for evaluation")
-            continue
+        partitioned = single_split(spec)
         by_task: dict[str, list[AtomicInstance]] = {"extract": [], "classify": []}
         for split in splits:
             for instance in spec.reader(spec, root or registry.data_root(), split):
-                by_task[instance.task].append(instance)
+                if not (partitioned and held_out(instance)):
+                    by_task[instance.task].append(instance)
         for task, found in by_task.items():
             if stage == "pretrain" and task == "extract":
                 found = [typing_instance(i) for i in found if spec.kind in TYPE_KINDS and i.spans]

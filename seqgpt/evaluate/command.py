@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from seqgpt.data.instance import AtomicInstance
@@ -26,7 +27,9 @@ _EPILOG = """examples:
 --data takes registered dataset names (see `seqgpt data stats`) or paths to JSONL files:
   extraction: {"text": ..., "spans": [{"label", "start", "end"}], "labels": [label set]}
   classification: {"text": ..., "labels": [gold labels], "label_set": [label set]}
-The default split is the one the project evaluates on: test, else dev/devel/valid."""
+The default split is the one the project evaluates on: test, else dev/devel/valid; a
+dataset with a single split (no official split) is scored on its held-out 10 %, the part
+`seqgpt data build` never trains on."""
 
 
 class EvalArgumentError(SeqGPTError):
@@ -97,8 +100,8 @@ def load_model(name: str | None) -> NLUModel:
 
 
 def load_instances(name: str, split: str | None) -> list[AtomicInstance]:
-    """All instances of a registered dataset's split (default: its evaluation split) or of a
-    user's JSONL file."""
+    """All instances of a registered dataset's split (default: its evaluation split; for a
+    dataset with a single split, its held-out part) or of a user's JSONL file."""
     path = Path(name).expanduser()
     if path.is_file():
         if split is not None:
@@ -107,14 +110,17 @@ def load_instances(name: str, split: str | None) -> list[AtomicInstance]:
         return read_jsonl(path)
     if name.endswith((".jsonl", ".json")):
         raise EvalArgumentError(f"--data: no such file {name!r}")
-    from seqgpt.data import registry
-    from seqgpt.data.mixture import evaluation_split
+    from seqgpt.data import mixture, registry
 
     spec = registry.get(name)
-    instances = list(registry.read(name, split or evaluation_split(spec)))
+    split = split or mixture.evaluation_split(spec)
+    instances = list(registry.read(name, split))
+    if mixture.single_split(spec):
+        # The rest of the only split is training data (see seqgpt.data.mixture).
+        instances = [replace(i, split=f"{split}:held-out") for i in instances
+                     if mixture.held_out(i)]
     if not instances:
-        raise EvalArgumentError(f"--data: dataset {name!r} has no instances in split "
-                                f"{split or evaluation_split(spec)!r}")
+        raise EvalArgumentError(f"--data: dataset {name!r} has no instances in split {split!r}")
     return instances
 
 
