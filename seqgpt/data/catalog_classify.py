@@ -363,7 +363,7 @@ _add("finre", "zh", "re", {"valid": "finre/valid.txt", "test": "finre/test.txt"}
 _add("chinese_literature_ner_re/relation_extraction", "zh", "re",
      {"validation": "chinese_literature_ner_re/relation_extraction/Validation",
       "test": "chinese_literature_ner_re/relation_extraction/Testing"},
-     relations.read_brat, LITERATURE_ENTITIES | LITERATURE_RELATIONS,
+     relations.read_brat, LITERATURE_ENTITIES | LITERATURE_RELATIONS, multi_label=True,
      facets={"entity": tuple(LITERATURE_ENTITIES), "relation": tuple(LITERATURE_RELATIONS)})
 _add("duie2_sample", "zh", "re", {"train": "duie2_sample/train_data_5000.json"},
      relations.read_duie, DUIE_TYPES | DUIE_PREDICATES, multi_label=True,

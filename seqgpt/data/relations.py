@@ -68,17 +68,17 @@ class _Sentences:
                               language=self.spec.language, spans=spans, meta=dict(meta))
 
     def pair(self, text: str, head: Mention, tail: Mention, gold: list[str],
-             meta: dict[str, Any], offsets: bool = True) -> AtomicInstance:
-        extra: dict[str, Any] = {"head": head.text, "tail": tail.text, **meta}
-        if offsets:
-            extra.update(head_start=head.start, head_end=head.end,
-                         tail_start=tail.start, tail_end=tail.end)
+             meta: dict[str, Any], labels: list[str] | None = None) -> AtomicInstance:
+        """One classify instance; head/tail offsets (in ``text``) and types go in meta."""
+        extra: dict[str, Any] = {"head": head.text, "tail": tail.text, **meta,
+                                 "head_start": head.start, "head_end": head.end,
+                                 "tail_start": tail.start, "tail_end": tail.end}
         if head.label:
             extra.update(head_type=head.label, tail_type=tail.label)
         return readkit.classify(self.spec, self.split,
                                 compose.relation_text(text, head.text, tail.text),
-                                self.relations.words, list(dict.fromkeys(gold)), extra,
-                                self.multi_label)
+                                labels or self.relations.words, list(dict.fromkeys(gold)),
+                                extra, self.multi_label)
 
     def pairs(self, text: str, mentions: list[Mention],
               gold: Mapping[tuple[int, int], list[str]], key: object, meta: dict[str, Any],
@@ -124,7 +124,10 @@ def read_marked_pairs(spec: DatasetSpec, root: Path, split: str) -> Iterator[Ato
             ident, tab, quoted = line.partition("\t")
             if not tab or not ident.strip().isdigit():
                 raise DataFormatError(path, line_no, 'expected \'id<TAB>"sentence"\'')
-            text, e1, e2 = _unmark(quoted.strip().strip('"'), path, line_no)
+            quoted = quoted.strip()
+            if len(quoted) < 2 or quoted[0] != '"' or quoted[-1] != '"':
+                raise DataFormatError(path, line_no, "expected the sentence in double quotes")
+            text, e1, e2 = _unmark(quoted[1:-1], path, line_no)
             rel_no, relation = next(lines, (line_no + 1, ""))
             comment_no, comment = next(lines, (rel_no + 1, ""))
             if not comment.startswith("Comment"):
@@ -256,10 +259,8 @@ def read_fewrel(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicIns
                 text, starts, ends = _join_tokens(tokens, path, where)
                 head, tail = (_fewrel_entity(example, key, text, starts, ends, path, where)
                               for key in ("h", "t"))
-                instance = sentences.pair(text, head, tail, [spec.label(tag)],
-                                          {"id": f"{tag}/{i}"})
-                instance.labels = words
-                yield instance
+                yield sentences.pair(text, head, tail, [spec.label(tag)], {"id": f"{tag}/{i}"},
+                                     words)
 
 
 def _fewrel_entity(example: dict[str, Any], key: str, text: str, starts: list[int],
@@ -286,7 +287,7 @@ def read_finre(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInst
     relations (a pair can hold several, e.g. 持股 and 增持); ``unknown`` adds none."""
     sentences = _Sentences(spec, split, with_entities=False)
     for path in readkit.split_paths(spec, root, split):
-        grouped: dict[tuple[str, str, str], tuple[int, list[str]]] = {}
+        grouped: dict[tuple[str, str, str], tuple[list[int], list[str]]] = {}
         for line_no, line in readkit.numbered_lines(path):
             if not line.strip():
                 continue
@@ -300,12 +301,13 @@ def read_finre(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInst
                     raise DataFormatError(path, line_no, f"{name} {mention!r} is not in the "
                                                          "sentence")
             gold = sentences.relation(tag, path, line_no)
-            first_line, relations = grouped.setdefault((text, head, tail), (line_no, []))
+            lines, relations = grouped.setdefault((text, head, tail), ([], []))
+            lines.append(line_no)
             relations.extend(gold)
-        for (text, head, tail), (line_no, relations) in grouped.items():
+        for (text, head, tail), (lines, relations) in grouped.items():
             h, t = text.find(head), text.find(tail)
             yield sentences.pair(text, Mention(head, h, h + len(head)),
-                                 Mention(tail, t, t + len(tail)), relations, {"line": line_no})
+                                 Mention(tail, t, t + len(tail)), relations, {"lines": lines})
 
 
 # --- DuIE 2.0: SPO lists with entity strings ------------------------------------------------
