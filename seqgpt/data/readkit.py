@@ -159,6 +159,8 @@ def seeded(spec: DatasetSpec, split: str, key: object) -> random.Random:
 
 def classify(spec: DatasetSpec, split: str, text: str, labels: list[str], gold: list[str],
              meta: dict[str, Any] | None = None, multi_label: bool = False) -> AtomicInstance:
-    return AtomicInstance(text=text, task="classify", labels=labels, dataset=spec.name,
+    """A classify instance with its own copy of ``labels`` (readers share one label list per
+    split; a consumer that edits an instance's labels must not edit its neighbours')."""
+    return AtomicInstance(text=text, task="classify", labels=list(labels), dataset=spec.name,
                           split=split, language=spec.language, gold=gold,
                           multi_label=multi_label, meta=meta or {})

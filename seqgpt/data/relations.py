@@ -63,7 +63,7 @@ class _Sentences:
         assert self.entities is not None
         spans = sorted({Span(m.label, m.text, m.start, m.end) for m in mentions},
                        key=lambda s: (s.start, s.end, s.label))
-        return AtomicInstance(text=text, task="extract", labels=self.entities.words,
+        return AtomicInstance(text=text, task="extract", labels=list(self.entities.words),
                               dataset=self.spec.name, split=self.split,
                               language=self.spec.language, spans=spans, meta=dict(meta))
 
