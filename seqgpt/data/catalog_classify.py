@@ -32,8 +32,16 @@ Other choices, documented here because they change counts:
 - Chinese literature texts were wrapped mid-word by PDF extraction: every line break is
   removed and sentences end at 。！？!?… (see ``relations.read_brat``); coreference lines are
   not used;
+- the same relation annotated twice for one pair is one gold label (chinese literature:
+  1 validation, 4 test; duie2_sample: 6 identical triples);
+- fewrel: each split (a FewRel domain file) has its own relation set, the labels of its
+  instances; the head/tail is the first listed occurrence;
+- pairs become one text with ``compose.pair_text`` (NLI, mrpc, bustm; csl: abstract and its
+  keywords joined by "，"); cluewsc asks whether the pronoun refers to the candidate with
+  ``compose.relation_text(text, pronoun, candidate)``;
 - clinc150's out-of-scope queries are their own splits (``oos_train`` ...), as in the file;
-- yahoo/yelp/amazon texts: the two characters ``\\n`` become a newline.
+- yahoo/yelp/amazon texts: the two characters ``\\n`` become a newline;
+- blank lines in line-based files hold no record (cr_custrev and mpqa have a few).
 """
 
 from __future__ import annotations
