@@ -131,19 +131,23 @@ for _name, (_files, _table) in _BIOMED_SETS.items():
          {("dev" if f == "devel" else f): f"{_BIOMED}/{_name}/{f}.tsv" for f in _files},
          conll.read_conll, _table)
 
+# Few-NERD "-other" types hold what no sibling fine type covers ("other person" next to
+# "scholar"), so their words say "other".
 _FEWNERD_DEV = {
-    "art-painting": "painting", "building-library": "library", "building-other": "building",
-    "event-other": "event", "location-park": "park",
+    "art-painting": "painting", "building-library": "library",
+    "building-other": "other building",
+    "event-other": "other event", "location-park": "park",
     "organization-religion": "religious organization",
     "organization-showorganization": "performing group", "other-chemicalthing": "chemical",
-    "other-currency": "currency", "person-other": "person", "person-scholar": "scholar",
+    "other-currency": "currency", "person-other": "other person", "person-scholar": "scholar",
     "product-game": "game", "product-train": "train",
 }
 _FEWNERD_TEST = {
     "art-music": "musical work", "art-writtenart": "written work", "building-hospital": "hospital",
     "building-theater": "theater", "event-election": "election",
     "event-sportsevent": "sports event", "location-bodiesofwater": "body of water",
-    "location-other": "location", "organization-government/governmentagency": "government agency",
+    "location-other": "other location",
+    "organization-government/governmentagency": "government agency",
     "organization-politicalparty": "political party",
     "other-educationaldegree": "educational degree", "other-livingthing": "living thing",
     "other-medical": "medical term", "person-actor": "actor", "person-athlete": "athlete",
@@ -436,7 +440,7 @@ _SMP_DOMAINS = {
 }
 _SMP_INTENTS = {
     "CLOSEPRICE_QUERY": "查询收盘价", "CREATE": "新建", "DATE_QUERY": "查询日期",
-    "DEFAULT": "随便来一个", "DIAL": "拨打电话", "DOWNLOAD": "下载", "FORWARD": "转发",
+    "DEFAULT": "随机推荐", "DIAL": "拨打电话", "DOWNLOAD": "下载", "FORWARD": "转发",
     "LAUNCH": "启动", "LOOK_BACK": "回看", "NUMBER_QUERY": "查询号码", "OPEN": "打开",
     "PLAY": "播放", "POSITION": "查询位置", "QUERY": "查询", "REPLAY_ALL": "回复全部",
     "REPLY": "回复", "RISERATE_QUERY": "查询涨幅", "ROUTE": "查询路线", "SEARCH": "搜索",
