@@ -26,7 +26,8 @@ class _Pairs:
         self.spec = spec
         self.split = split
         self.labels = LabelSet(spec)
-        self.no_gold: str | None = spec.options.get("no_gold")  # type: ignore[assignment]
+        opts: Mapping[str, Any] = spec.options
+        self.no_gold: str | None = opts.get("no_gold")
         self.skipped = 0
 
     def make(self, first: str, second: str, tag: str, path: Path, line: int | None,
@@ -65,16 +66,16 @@ def read_pairs(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInst
 def _json_pairs(pairs: _Pairs, path: Path) -> Iterator[AtomicInstance | None]:
     opts: Mapping[str, Any] = pairs.spec.options
     first_key, second_key, label_key = opts.get("json_fields", ("text_a", "text_b", "label"))
-    joiner: str | None = opts.get("join")
+    joiner: str = opts.get("join", "")
     for line, key, record in _json_records(path, opts.get("layout", "jsonl")):
         where = "" if key is None else f"record {key!r}"
         first = readkit.need(record, first_key, path, line, str, where)
         second = readkit.need(record, second_key, path, line,
-                              str if joiner is None else (str, list), where)
+                              (str, list) if "join" in opts else str, where)
         if isinstance(second, list):
             if not second or not all(isinstance(x, str) for x in second):
                 raise DataFormatError(path, line, f"field {second_key!r} should hold strings")
-            second = joiner.join(second)  # type: ignore[union-attr]
+            second = joiner.join(second)
         tag = readkit.need(record, label_key, path, line, (str, int), where)
         ident = record.get("id", key)
         meta = {} if ident is None else {"id": ident}
@@ -100,7 +101,8 @@ def _json_records(path: Path,
 
 
 def _tsv_pairs(pairs: _Pairs, path: Path) -> Iterator[AtomicInstance | None]:
-    names = list(pairs.spec.options["tsv_columns"])  # type: ignore[call-overload]
+    opts: Mapping[str, Any] = pairs.spec.options
+    names = list(opts["tsv_columns"])
     where: list[int] = []
     width = 0
     for line_no, line in readkit.numbered_lines(path):

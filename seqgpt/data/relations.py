@@ -90,7 +90,7 @@ class _Sentences:
             yield self.pair(text, mentions[h], mentions[t], relations, extra)
         taken = {(mentions[h].start, mentions[h].end, mentions[t].start, mentions[t].end)
                  for h, t in gold}
-        candidates = []
+        candidates: dict[tuple[int, int, int, int], tuple[int, int]] = {}
         for h, head in enumerate(mentions):
             for t, tail in enumerate(mentions):
                 spans = (head.start, head.end, tail.start, tail.end)
@@ -98,10 +98,10 @@ class _Sentences:
                     continue
                 if spans in taken or (spans[2], spans[3], spans[0], spans[1]) in taken:
                     continue
-                candidates.append((h, t))
-        candidates = sorted(set(candidates))
+                candidates.setdefault(spans, (h, t))  # one pair per two spans, types aside
         rng = readkit.seeded(self.spec, self.split, key)
-        for h, t in rng.sample(candidates, min(self.negatives, len(candidates))):
+        pool = sorted(candidates.values())
+        for h, t in rng.sample(pool, min(self.negatives, len(pool))):
             yield self.pair(text, mentions[h], mentions[t], [], {**meta, "negative": True})
 
 
@@ -117,7 +117,7 @@ def read_marked_pairs(spec: DatasetSpec, root: Path, split: str) -> Iterator[Ato
     picks head and tail, so the relation label carries no direction suffix."""
     sentences = _Sentences(spec, split, with_entities=False)
     for path in readkit.split_paths(spec, root, split):
-        lines = readkit.numbered_lines(path, spec.options.get("encoding", "utf-8"))  # type: ignore[arg-type]
+        lines = readkit.numbered_lines(path)
         for line_no, line in lines:
             if not line.strip():
                 continue
