@@ -26,9 +26,10 @@ from seqgpt.types import SeqGPTError, Span
 
 def _data_root() -> Path | None:
     try:
-        return registry.data_root()
+        root = registry.data_root()
     except SeqGPTError:
         return None
+    return root if (root / "MANIFEST.md").is_file() else None
 
 
 ROOT = _data_root()
