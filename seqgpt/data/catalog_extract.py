@@ -216,39 +216,52 @@ _table, _facets = _slots_and_intents(_SNIPS_SLOTS, _SNIPS_INTENTS)
 _add(f"{_SZ}/snips", "en", "slot", _sz_files("snips"), slots.read_sz128, _table, facets=_facets)
 
 
-def _atis_slots() -> dict[str, str]:
-    """ATIS slot words: ``fromloc.city_name`` -> "departure city" and so on."""
-    table = _spaced(
-        "aircraft_code", "airline_code", "airline_name", "airport_code", "airport_name",
-        "booking_class", "city_name", "class_type", "compartment", "connect", "cost_relative",
-        "day_name", "day_number", "days_code", "economy", "fare_amount", "fare_basis_code",
-        "flight", "flight_days", "flight_mod", "flight_number", "flight_stop", "flight_time",
-        "meal", "meal_code", "meal_description", "mod", "month_name", "or", "period_of_day",
-        "restriction_code", "round_trip", "state_code", "state_name", "time", "time_relative",
-        "today_relative", "transport_type",
-        city_name="city", connect="connection", cost_relative="cost relation",
-        day_name="weekday", flight="flight type", flight_mod="flight modifier",
-        mod="modifier", month_name="month", state_name="state",
-        time_relative="time relation", today_relative="day relative to today")
+_ATIS_SLOT_TAGS = (  # vocab.slot of the source, without the B-/I- prefixes
+    "aircraft_code", "airline_code", "airline_name", "airport_code", "airport_name",
+    "arrive_date.date_relative", "arrive_date.day_name", "arrive_date.day_number",
+    "arrive_date.month_name", "arrive_date.today_relative", "arrive_time.end_time",
+    "arrive_time.period_mod", "arrive_time.period_of_day", "arrive_time.start_time",
+    "arrive_time.time", "arrive_time.time_relative", "booking_class", "city_name", "class_type",
+    "compartment", "connect", "cost_relative", "day_name", "day_number", "days_code",
+    "depart_date.date_relative", "depart_date.day_name", "depart_date.day_number",
+    "depart_date.month_name", "depart_date.today_relative", "depart_date.year",
+    "depart_time.end_time", "depart_time.period_mod", "depart_time.period_of_day",
+    "depart_time.start_time", "depart_time.time", "depart_time.time_relative", "economy",
+    "fare_amount", "fare_basis_code", "flight", "flight_days", "flight_mod", "flight_number",
+    "flight_stop", "flight_time", "fromloc.airport_code", "fromloc.airport_name",
+    "fromloc.city_name", "fromloc.state_code", "fromloc.state_name", "meal", "meal_code",
+    "meal_description", "mod", "month_name", "or", "period_of_day", "restriction_code",
+    "return_date.date_relative", "return_date.day_name", "return_date.day_number",
+    "return_date.month_name", "return_date.today_relative", "return_time.period_mod",
+    "return_time.period_of_day", "round_trip", "state_code", "state_name",
+    "stoploc.airport_code", "stoploc.airport_name", "stoploc.city_name", "stoploc.state_code",
+    "time", "time_relative", "today_relative", "toloc.airport_code", "toloc.airport_name",
+    "toloc.city_name", "toloc.country_name", "toloc.state_code", "toloc.state_name",
+    "transport_type")
+
+
+def _atis_words(tag: str) -> str:
+    """``fromloc.city_name`` -> "departure city", ``depart_date.day_name`` -> "departure
+    weekday", ``cost_relative`` -> "cost relation" ..."""
+    bare = {"city_name": "city", "country_name": "country", "connect": "connection",
+            "cost_relative": "cost relation",
+            "day_name": "weekday", "flight": "flight type", "flight_mod": "flight modifier",
+            "mod": "modifier", "month_name": "month", "state_name": "state",
+            "time_relative": "time relation", "today_relative": "day relative to today"}
+    frame, dot, part = tag.rpartition(".")
+    if not dot:
+        return bare.get(tag, tag.replace("_", " "))
     places = {"fromloc": "departure", "toloc": "destination", "stoploc": "stopover"}
-    place_parts = {"city_name": "city", "airport_name": "airport", "airport_code": "airport code",
-                   "state_code": "state code", "state_name": "state", "country_name": "country"}
-    for prefix, words in places.items():
-        for part, part_words in place_parts.items():
-            table[f"{prefix}.{part}"] = f"{words} {part_words}"
-    moments = {"depart": "departure", "arrive": "arrival", "return": "return"}
-    date_parts = {"date_relative": "relative {} date", "day_name": "{} weekday",
-                  "day_number": "{} day number", "month_name": "{} month",
-                  "today_relative": "{} day relative to today", "year": "{} year"}
-    time_parts = {"time": "{} time", "start_time": "{} time range start",
-                  "end_time": "{} time range end", "period_of_day": "{} period of day",
-                  "period_mod": "{} period modifier", "time_relative": "{} time relation"}
-    for prefix, words in moments.items():
-        for part, pattern in date_parts.items():
-            table[f"{prefix}_date.{part}"] = pattern.format(words)
-        for part, pattern in time_parts.items():
-            table[f"{prefix}_time.{part}"] = pattern.format(words)
-    return table
+    if frame in places:
+        return f"{places[frame]} {bare.get(part, part.replace('_', ' '))}"
+    moment = {"depart": "departure", "arrive": "arrival", "return": "return"}[frame.split("_")[0]]
+    pattern = {"date_relative": "relative {} date", "day_name": "{} weekday",
+               "day_number": "{} day number", "month_name": "{} month",
+               "today_relative": "{} day relative to today", "year": "{} year",
+               "time": "{} time", "start_time": "{} time range start",
+               "end_time": "{} time range end", "period_of_day": "{} period of day",
+               "period_mod": "{} period modifier", "time_relative": "{} time relation"}[part]
+    return pattern.format(moment)
 
 
 _ATIS_INTENTS = {
@@ -260,7 +273,8 @@ _ATIS_INTENTS = {
     "atis_ground_fare": "ground transport fare", "atis_ground_service": "ground transport",
     "atis_meal": "meal", "atis_quantity": "quantity", "atis_restriction": "fare restriction",
 }
-_table, _facets = _slots_and_intents(_atis_slots(), _ATIS_INTENTS)
+_table, _facets = _slots_and_intents({tag: _atis_words(tag) for tag in _ATIS_SLOT_TAGS},
+                                     _ATIS_INTENTS)
 _add(f"{_SZ}/atis-2", "en", "slot", _sz_files("atis-2"), slots.read_sz128, _table,
      facets=_facets, multi_intent=True)
 
