@@ -93,6 +93,9 @@ def data_root() -> Path:
     current directory or the package checkout, walking upwards."""
     env = os.environ.get("SEQGPT_DATA")
     if env:
+        if not (Path(env) / "MANIFEST.md").is_file():
+            raise SeqGPTError(f"SEQGPT_DATA={env!r} is not the shared data folder (no "
+                              "MANIFEST.md in it)")
         return Path(env)
     for start in (Path.cwd(), Path(__file__).resolve()):
         for folder in (start, *start.parents):

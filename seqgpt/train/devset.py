@@ -1,0 +1,60 @@
+"""The checkpoint-selection score: a sample of the zero-shot dev datasets.
+
+Selection reads a split *other than* the one the project reports on (e.g. wnut17 dev for
+selection, test for the report) where the dataset has one, so the reported numbers are not
+the ones the best checkpoint was picked on.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from seqgpt.data import registry
+from seqgpt.data.instance import AtomicInstance
+from seqgpt.data.mixture import evaluation_split
+from seqgpt.model.spans import SpanModel
+
+
+def selection_split(name: str) -> str:
+    spec = registry.get(name)
+    report = evaluation_split(spec)
+    others = [s for s in spec.splits if s != report]
+    return others[0] if others else report
+
+
+def selection_instances(names: list[str], limit: int, seed: int) -> list[AtomicInstance]:
+    from seqgpt.evaluate.runner import sample
+
+    chosen: list[AtomicInstance] = []
+    for name in names:
+        if not registry.get(name).zero_shot_dev:
+            raise registry.UnknownDatasetError(
+                f"--dev {name!r} is not a zero-shot dev dataset; choose from "
+                f"{', '.join(sorted(registry.ZERO_SHOT_DEV))}")
+        split = selection_split(name)
+        chosen += sample(list(registry.read(name, split)), limit, seed, name)
+    return chosen
+
+
+def headline(result) -> float:  # noqa: ANN001 — a DatasetResult
+    """F1 for extraction, accuracy for classification: one number per dataset."""
+    return result.accuracy if result.accuracy is not None else result.f1
+
+
+def dev_scorer(names: list[str], limit: int, seed: int) -> Callable[[SpanModel], float]:
+    """A function that scores a model (mean headline over the datasets) and prints the table."""
+    from seqgpt.api import Model
+    from seqgpt.backends.compact import CompactBackend
+    from seqgpt.evaluate.runner import evaluate
+
+    instances = selection_instances(names, limit, seed)
+
+    def score(model: SpanModel) -> float:
+        nlu = Model(CompactBackend(model, model.tokenizer, "training"))
+        report = evaluate(nlu, instances, batch_size=32)
+        print(report.format_table(), file=sys.stderr)
+        values = [headline(r) for r in report.results]
+        return sum(values) / len(values)
+
+    return score
