@@ -15,10 +15,16 @@ from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.registry import DatasetSpec, Reader, data_root
 from seqgpt.types import SeqGPTError, Span
 
-try:
-    ROOT: Path | None = data_root()
-except SeqGPTError:
-    ROOT = None
+
+def _data_root() -> Path | None:
+    try:
+        root = data_root()
+    except SeqGPTError:
+        return None
+    return root if (root / "MANIFEST.md").is_file() else None
+
+
+ROOT = _data_root()
 needs_data = pytest.mark.skipif(ROOT is None, reason="shared data folder (../shared/data or "
                                 "$SEQGPT_DATA) not found; CI provides it")
 
