@@ -176,9 +176,13 @@ def test_only_training_splits_are_read() -> None:
     build()
     assert ("toy_ner", "train") in READS and ("toy_ner2", "devel") in READS
     assert not [read for read in READS if read[1] == "test"]
-    several = spec("toy_parts", ner_reader, "ner", splits=("train_base", "train_trans", "dev"))
+    several = spec("toy_parts", ner_reader, "ner",
+                   splits=("train_base", "train_trans", "dev_trans"))
     assert mixture.training_splits(several) == ["train_base", "train_trans"]
-    assert mixture.evaluation_split(several) == "dev"
+    assert mixture.evaluation_split(several) == "dev_trans"
+    sections = spec("btc", ner_reader, "ner", splits=tuple("abefgh"))
+    assert mixture.evaluation_split(sections) == "h"                  # an explicit override
+    assert mixture.training_splits(sections) == list("abefg")
 
 
 def test_a_single_split_is_partitioned_by_a_hash_of_the_text() -> None:

@@ -97,7 +97,7 @@ def run_build(args: argparse.Namespace) -> int:
     built = mixture.build(specs, args.stage, seed=args.seed, quotas=quotas)
     lines = mixture.write(built, args.output, args.format)
     rows = [("dataset", "task", "splits", "read", "kept", "labels")]
-    rows += [(s.dataset, s.task, ",".join(s.splits), str(s.read), str(s.kept), str(s.labels))
+    rows += [(s.dataset, s.task, _splits(s.splits), str(s.read), str(s.kept), str(s.labels))
              for s in built.selections]
     print(_table(rows), file=sys.stderr)
     print(f"{len(built.instances)} instances, {lines} lines -> {args.output} "
@@ -135,6 +135,10 @@ def run_stats(args: argparse.Namespace) -> int:
         print(_table(rows))
     print(f"counted in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0
+
+
+def _splits(splits: list[str]) -> str:
+    return ",".join(splits) if len(splits) <= 3 else f"{splits[0]}..{splits[-1]} ({len(splits)})"
 
 
 def _table(rows: list[tuple[str, ...]]) -> str:
