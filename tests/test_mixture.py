@@ -303,3 +303,54 @@ def test_stats_command(fake_registry: None, capsys: pytest.CaptureFixture[str]) 
     assert ["toy_slots", "en", "extract", "test", "40", "8", "eval"] in rows
     assert ["toy_ner2", "en", "extract", "devel", "300", "2", "train"] in rows
     assert ["wnut17", "en", "extract", "test", "300", "2", "zero-shot"] in rows
+
+
+def _shared_data() -> Path | None:
+    try:
+        root = registry.data_root()
+    except SeqGPTError:
+        return None
+    return root if (root / "MANIFEST.md").is_file() else None
+
+
+needs_data = pytest.mark.skipif(_shared_data() is None, reason="shared data folder not found")
+
+
+def test_every_registered_dataset_has_a_split_plan() -> None:
+    """No training split is ever the evaluation split; every zero-shot set is registered."""
+    names = registry.names()
+    assert registry.ZERO_SHOT_DEV <= set(names)
+    for name in names:
+        spec = registry.get(name)
+        trains = mixture.training_splits(spec)
+        assert trains and set(trains) <= set(spec.splits), name
+        try:
+            held = mixture.evaluation_split(spec)
+        except mixture.MixtureError:
+            assert all(split.startswith("train") for split in spec.splits), name
+            continue
+        assert held in spec.splits, name
+        assert held not in trains or mixture.single_split(spec), name
+
+
+@needs_data
+def test_real_datasets_mix_and_match_the_upstream_prompt(tmp_path: Path) -> None:
+    specs = [registry.get(name) for name in ("fewclue/eprstmt", "dstc8_span/Homes_1",
+                                             "dstc8_span/Buses_1", "wikigold")]
+    built = mixture.build(specs, "finetune", seed=0)
+    kept = {s.dataset: (s.read, s.kept) for s in built.selections}
+    assert kept["fewclue/eprstmt"] == (160, 160)         # under every cap: all of it
+    # Homes_1 has 2 slot types: at most 250 per primary label (+ 250 without a slot)
+    assert kept["dstc8_span/Homes_1"][1] <= 3 * 250 < kept["dstc8_span/Homes_1"][0]
+    assert not any(i.split == "test" for i in built.instances)
+    assert not any(mixture.held_out(i) for i in built.instances if i.dataset == "wikigold")
+    for instance in built.instances:
+        instance.check()
+        assert not set(instance.meta["negatives"]) & {s.label for s in instance.spans}
+    path = tmp_path / "prompts.jsonl"
+    mixture.write(built, path, "prompt")
+    first = json.loads(path.read_text(encoding="utf-8").splitlines()[0])
+    instance = built.instances[0]
+    chunk = prompt.chunk_labels(instance.labels, instance.task)[0]
+    assert first["prompt"] == prompt.render(instance.text, chunk, instance.task)
+    assert first["answer"] == mixture.answer_text(instance, chunk)
