@@ -137,8 +137,12 @@ class SpanModel(nn.Module):
         self.encoder = encoder
         self.config = config
         hidden = encoder.config.hidden_size
+        # Start and end are projected per token, then summed per span: the per-span work is
+        # elementwise, so scoring thousands of spans costs little next to the encoder.
+        self.span_start = nn.Linear(hidden, hidden)
+        self.span_end = nn.Linear(hidden, hidden)
         self.width = nn.Embedding(config.max_width, hidden)
-        self.span_head = _mlp(3 * hidden, hidden, config.dropout)
+        self.span_dropout = nn.Dropout(config.dropout)
         self.span_label_head = _mlp(hidden, hidden, config.dropout)
         self.class_label_head = _mlp(hidden, hidden, config.dropout)
         self.class_text_head = _mlp(hidden, hidden, config.dropout)
@@ -149,9 +153,10 @@ class SpanModel(nn.Module):
                               attention_mask=batch["attention_mask"]).last_hidden_state
         rows = torch.arange(states.size(0), device=states.device)[:, None]
         labels = states[rows, batch["label_positions"]]  # [B, L, H]
-        first = states[rows, batch["span_first_token"]]  # [B, S, H]
-        last = states[rows, batch["span_last_token"]]
-        spans = self.span_head(torch.cat([first, last, self.width(batch["span_width"])], dim=-1))
+        first = self.span_start(states)[rows, batch["span_first_token"]]  # [B, S, H]
+        last = self.span_end(states)[rows, batch["span_last_token"]]
+        spans = self.span_dropout(nn.functional.gelu(first + last
+                                                     + self.width(batch["span_width"])))
         span_logits = torch.einsum("bsh,blh->bsl", spans, self.span_label_head(labels))
         text = self.class_text_head(states[:, 0])
         class_logits = torch.einsum("bh,blh->bl", text, self.class_label_head(labels))
