@@ -1,0 +1,130 @@
+"""``seqgpt bench`` in quick mode on a tiny compact model and tiny reference configs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+
+import pytest
+
+from seqgpt import bench, prompt
+from seqgpt.api import Model
+from seqgpt.types import SeqGPTError
+
+# A fresh process builds the same tiny model: the cold start runs for real, only smaller.
+_TINY_LOAD = """\
+import torch
+from transformers import BertConfig, BertModel
+from seqgpt.api import Model
+from seqgpt.backends.compact import CompactBackend
+from seqgpt.encoders import e5_tokenizer
+from seqgpt.model.spans import SpanModel, SpanModelConfig
+tokenizer = e5_tokenizer()
+torch.manual_seed(0)
+encoder = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
+                               num_attention_heads=2, intermediate_size=32,
+                               max_position_embeddings=128))
+nlu = Model(CompactBackend(SpanModel(encoder, SpanModelConfig(max_width=4, max_tokens=128)),
+                           tokenizer, "tiny"))
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Model:
+    namespace: dict = {}
+    exec(_TINY_LOAD, namespace)  # the very model the cold-start process builds
+    return namespace["nlu"]
+
+
+def test_samples_are_seeded_25_word_texts_with_their_gold_spans() -> None:
+    samples = bench.make_samples(32, seed=3)
+    assert samples == bench.make_samples(32, seed=3)
+    assert samples != bench.make_samples(32, seed=4)
+    for sample in samples:
+        assert 20 <= len(sample.text.split()) <= 32
+        assert set(sample.spans) <= set(bench.EXTRACT_LABELS)
+        for spans in sample.spans.values():
+            assert all(span in sample.text for span in spans)
+    assert len(bench.EXTRACT_LABELS_20) == len(set(bench.EXTRACT_LABELS_20)) == 20
+    assert len(bench.CLASSIFY_LABELS_20) == len(set(bench.CLASSIFY_LABELS_20)) == 20
+    prompt.check_labels(bench.EXTRACT_LABELS_20)
+    prompt.check_labels(bench.CLASSIFY_LABELS_20)
+
+
+def test_floor_inputs_are_what_the_model_feeds_its_encoder(tiny: Model) -> None:
+    texts = [s.text for s in bench.make_samples(5)]
+    batches = bench.encoder_batches(tiny, texts, bench.EXTRACT_LABELS)
+    fed = []
+    encoder = tiny.backend.model.encoder
+    original = encoder.forward
+    encoder.forward = lambda **kw: fed.append(kw["input_ids"].clone()) or original(**kw)
+    try:
+        tiny.extract(texts, bench.EXTRACT_LABELS)
+    finally:
+        del encoder.forward
+    assert [b["input_ids"].tolist() for b in batches] == [ids.tolist() for ids in fed]
+
+
+def test_quick_run_shape_and_ratios(tiny: Model, capsys: pytest.CaptureFixture[str]) -> None:
+    from transformers import BloomConfig, DebertaV2Config
+
+    deberta = DebertaV2Config(
+        hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=64,
+        vocab_size=1000, relative_attention=True, position_buckets=16, max_relative_positions=-1,
+        norm_rel_ebd="layer_norm", pos_att_type=["p2c", "c2p"], share_att_key=True,
+        position_biased_input=False)
+    bloom = BloomConfig(hidden_size=16, n_layer=1, n_head=2, vocab_size=1000)
+    result = bench.measure(tiny, quick=True, model_name="tiny", load_code=_TINY_LOAD,
+                           deberta_config=deberta, bloom_config=bloom)
+    result = json.loads(json.dumps(result))  # JSON-ready as --json prints it
+
+    assert result["model"] == "tiny" and result["texts"] == 32 and result["batch_size"] == 32
+    assert 20 <= result["words_per_text"] <= 32
+    kinds = ("extract", "extract_forward", "extract_floor", "classify", "classify_floor",
+             "deberta")
+    assert set(result["rows"]) == {f"{k}_{n}" for k in kinds for n in ("5", "20")} | {"bloom_5"}
+    for row in result["rows"].values():
+        assert row["texts_per_s"] > 0
+        assert math.isclose(row["ms_per_text"] * row["texts_per_s"], 1000)
+    tokens = result["encoder_tokens_per_text"]
+    assert 0 < tokens["5"] < tokens["20"]
+    # random heads: roughly half of all (span, label) pairs pass the 0.5 threshold
+    assert 0 < result["candidates_per_text"]["5"] < result["candidates_per_text"]["20"]
+
+    assert result["bloom"]["texts"] == 1 and len(result["bloom"]["alongside_s"]) == 1
+    (n,) = result["bloom"]["new_tokens"]
+    assert 10 <= n <= 60  # the gold answer's length: one line per label
+    assert result["bloom"]["prompt_tokens"][0] > n
+
+    assert set(result["ratios"]) == {
+        "extract_5_vs_floor", "extract_20_vs_floor", "classify_5_vs_floor",
+        "classify_20_vs_floor", "deberta_5_vs_extract", "deberta_20_vs_extract",
+        "bloom_5_vs_extract"}
+    for ratio in result["ratios"].values():
+        assert isinstance(ratio["value"], float) and ratio["value"] > 0
+        assert isinstance(ratio["met"], bool)
+    assert result["ratios"]["bloom_5_vs_extract"]["target"] == ">= 100"
+
+    cold = result["cold_start"]
+    assert 0 < cold["import_load_s"] < cold["process_s"]
+    assert cold["first_extract_s"] > 0 and cold["peak_rss_mb"] > 50
+    assert 0 < result["peak_rss_mb"]["after_ours"] <= result["peak_rss_mb"]["end"]
+
+    report = bench.format_report(result)
+    assert "bare encoder forward (floor), 20 labels" in report
+    assert "span model forward (encoder + heads), 5 labels" in report
+    assert "bloom_5_vs_extract" in report and "forced" in report
+
+
+def test_cli_registration_and_errors(tiny: Model) -> None:
+    parser = argparse.ArgumentParser()
+    bench.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["bench", "--quick", "--json", "--model", "m", "--threads", "1"])
+    assert args.func is bench.run and args.quick and args.json and args.model == "m"
+    with pytest.raises(SeqGPTError, match="--threads must be a positive integer"):
+        bench.run(parser.parse_args(["bench", "--threads", "0"]))
+    with pytest.raises(SeqGPTError, match="measures a compact model"):
+        bench.measure(Model(backend=type("Other", (), {"name": "other"})()))
+    with pytest.raises(SeqGPTError, match="cold-start process failed"):
+        bench.cold_start("raise SystemExit('no model here')", "a text", ["label"])
