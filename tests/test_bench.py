@@ -9,14 +9,14 @@ import math
 import pytest
 
 from seqgpt import bench, prompt
-from seqgpt.api import Model
+from seqgpt.api import Model, ModelNotFoundError
 from seqgpt.types import SeqGPTError
 
 # A fresh process builds the same tiny model: the cold start runs for real, only smaller.
 _TINY_LOAD = """\
 import torch
 from transformers import BertConfig, BertModel
-from seqgpt.api import Model
+from seqgpt.api import Model, ModelNotFoundError
 from seqgpt.backends.compact import CompactBackend
 from seqgpt.encoders import e5_tokenizer
 from seqgpt.model.spans import SpanModel, SpanModelConfig
@@ -66,7 +66,9 @@ def test_floor_inputs_are_what_the_model_feeds_its_encoder(tiny: Model) -> None:
     assert [b["input_ids"].tolist() for b in batches] == [ids.tolist() for ids in fed]
 
 
-def test_quick_run_shape_and_ratios(tiny: Model, capsys: pytest.CaptureFixture[str]) -> None:
+def test_quick_run_shape_and_ratios(tiny: Model, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    import torch
     from transformers import BloomConfig, DebertaV2Config
 
     deberta = DebertaV2Config(
@@ -74,15 +76,21 @@ def test_quick_run_shape_and_ratios(tiny: Model, capsys: pytest.CaptureFixture[s
         vocab_size=1000, relative_attention=True, position_buckets=16, max_relative_positions=-1,
         norm_rel_ebd="layer_norm", pos_att_type=["p2c", "c2p"], share_att_key=True,
         position_biased_input=False)
-    bloom = BloomConfig(hidden_size=16, n_layer=1, n_head=2, vocab_size=1000)
-    result = bench.measure(tiny, quick=True, model_name="tiny", load_code=_TINY_LOAD,
-                           deberta_config=deberta, bloom_config=bloom)
-    result = json.loads(json.dumps(result))  # JSON-ready as --json prints it
+    monkeypatch.setattr(bench, "deberta_v3_base_config", lambda: deberta)
+    monkeypatch.setattr(bench, "bloom_560m_config",
+                        lambda: BloomConfig(hidden_size=16, n_layer=1, n_head=2, vocab_size=1000))
+    monkeypatch.setattr(bench, "load_model", lambda name: (tiny, "tiny", _TINY_LOAD))
+    parser = argparse.ArgumentParser()
+    bench.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["bench", "--quick", "--json",
+                              "--threads", str(torch.get_num_threads())])
+    assert args.func(args) == 0
+    result = json.loads(capsys.readouterr().out)
 
     assert result["model"] == "tiny" and result["texts"] == 32 and result["batch_size"] == 32
     assert 20 <= result["words_per_text"] <= 32
-    kinds = ("extract", "extract_forward", "extract_floor", "classify", "classify_floor",
-             "deberta")
+    kinds = ("extract", "extract_no_hits", "extract_forward", "extract_floor", "classify",
+             "classify_floor", "deberta")
     assert set(result["rows"]) == {f"{k}_{n}" for k in kinds for n in ("5", "20")} | {"bloom_5"}
     for row in result["rows"].values():
         assert row["texts_per_s"] > 0
@@ -98,7 +106,8 @@ def test_quick_run_shape_and_ratios(tiny: Model, capsys: pytest.CaptureFixture[s
     assert result["bloom"]["prompt_tokens"][0] > n
 
     assert set(result["ratios"]) == {
-        "extract_5_vs_floor", "extract_20_vs_floor", "classify_5_vs_floor",
+        "extract_5_vs_floor", "extract_20_vs_floor", "extract_5_no_hits_vs_floor",
+        "extract_20_no_hits_vs_floor", "classify_5_vs_floor",
         "classify_20_vs_floor", "deberta_5_vs_extract", "deberta_20_vs_extract",
         "bloom_5_vs_extract"}
     for ratio in result["ratios"].values():
@@ -117,11 +126,27 @@ def test_quick_run_shape_and_ratios(tiny: Model, capsys: pytest.CaptureFixture[s
     assert "bloom_5_vs_extract" in report and "forced" in report
 
 
+def test_model_choice_falls_back_to_the_untrained_default(
+        tiny: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    import seqgpt
+
+    def load(model: str | None = None) -> Model:
+        if model is None:
+            raise ModelNotFoundError("no embedded default")
+        return tiny
+
+    monkeypatch.setattr(seqgpt, "load", load)
+    monkeypatch.setattr(bench, "untrained_default", lambda: tiny)
+    nlu, name, code = bench.load_model(None)
+    assert nlu is tiny and name.startswith("untrained default architecture")
+    assert "untrained_default()" in code
+    nlu, name, code = bench.load_model("some/folder")
+    assert nlu is tiny and name == "some/folder" and code == "nlu = seqgpt.load('some/folder')"
+
+
 def test_cli_registration_and_errors(tiny: Model) -> None:
     parser = argparse.ArgumentParser()
     bench.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["bench", "--quick", "--json", "--model", "m", "--threads", "1"])
-    assert args.func is bench.run and args.quick and args.json and args.model == "m"
     with pytest.raises(SeqGPTError, match="--threads must be a positive integer"):
         bench.run(parser.parse_args(["bench", "--threads", "0"]))
     with pytest.raises(SeqGPTError, match="measures a compact model"):
