@@ -58,12 +58,17 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
                   args: TrainingArgs) -> list[Example]:
     """One training example per text window, with gold spans mapped onto word indices."""
     labels = list(instance.labels)
-    if len(labels) > args.max_labels:  # keep every gold label, fill up with the others
-        gold = {s.label for s in instance.spans} | set(instance.gold)
-        rest = [x for x in labels if x not in gold]
-        rng.shuffle(rest)
-        keep = set(list(gold)[:args.max_labels] + rest[:max(0, args.max_labels - len(gold))])
-        labels = [x for x in labels if x in keep]
+    # Gold labels first, then others at random, while they fit half the training window.
+    gold = [x for x in labels if x in {s.label for s in instance.spans} | set(instance.gold)]
+    rest = [x for x in labels if x not in gold]
+    rng.shuffle(rest)
+    keep, cost = set(), 0
+    for label in gold + rest:
+        cost += featurizer.label_cost(label)
+        if len(keep) >= args.max_labels or (keep and cost > featurizer.config.max_tokens // 2):
+            break
+        keep.add(label)
+    labels = [x for x in labels if x in keep]
     renamed = augment_labels(labels, rng, args.label_augment_rate)
     shown = [renamed.get(x, x) for x in labels]
     index = {x: k for k, x in enumerate(labels)}
@@ -71,10 +76,11 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
     for features in featurizer.windows(instance.text, shown):
         starts = {s: i for i, (s, _) in enumerate(features.words)}
         ends = {e: j for j, (_, e) in enumerate(features.words)}
-        spans = []
+        spans = []  # mentions off word boundaries or wider than max_width cannot be learnt
         for span in instance.spans:
             i, j = starts.get(span.start), ends.get(span.end)
-            if i is not None and j is not None and 0 <= j - i < featurizer.config.max_width:
+            if (span.label in index and i is not None and j is not None
+                    and 0 <= j - i < featurizer.config.max_width):
                 spans.append((i, j, index[span.label]))
         examples.append(Example(features, shown, instance.task, spans,
                                 [index[x] for x in instance.gold if x in index]))
@@ -210,7 +216,8 @@ class Trainer:
             self.schedule.step()
             self.step += 1
             seen += len(examples)
-            running = 0.9 * running + 0.1 * float(loss) if running else float(loss)
+            value = loss.item()
+            running = 0.9 * running + 0.1 * value if running else value
             if self.step % args.log_every == 0 or self.step == args.steps:
                 rate = seen / max(1e-9, time.time() - started)
                 eta = (args.steps - self.step) * len(examples) / max(rate, 1e-9)
