@@ -1,0 +1,73 @@
+"""Zero-shot dev table: a model beside the untrained baseline, measured in the same run.
+
+    python benchmarks/zero_shot.py --limit 200                 # the embedded default model
+    python benchmarks/zero_shot.py --model runs/default/best --limit 100 --json out.json
+
+Each zero-shot dev dataset (never trained on) is scored on the split the project reports
+(test, else dev), ``--limit`` seeded instances per dataset and task; one headline number per
+row: entity micro-F1 for extraction, accuracy for classification. A trained-on dataset
+(conll2003 test) is added as the held-in sanity check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+import seqgpt
+from seqgpt.data.registry import ZERO_SHOT_DEV
+from seqgpt.evaluate.command import load_instances
+from seqgpt.evaluate.runner import evaluate, sample
+from seqgpt.train.devset import headline
+
+HELD_IN = ("conll2003",)
+
+
+def score(model: seqgpt.Model, names: list[str], limit: int, seed: int) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for name in names:
+        instances = sample(load_instances(name, None), limit, seed, name)
+        started = time.time()
+        for result in evaluate(model, instances, batch_size=32).results:
+            scores[f"{result.dataset} ({result.task})"] = 100 * headline(result)
+        print(f"  {name}: {len(instances)} instances, {time.time() - started:.0f} s",
+              file=sys.stderr)
+    return scores
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=None, help="default: the embedded default model")
+    parser.add_argument("--baseline", default="baseline:multilingual-e5-small")
+    parser.add_argument("--data", default=",".join(sorted(ZERO_SHOT_DEV)))
+    parser.add_argument("--limit", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", default=None, help="also write the numbers to this file")
+    args = parser.parse_args()
+    names = [n for n in args.data.split(",") if n]
+    table = {}
+    for title, name in (("model", args.model), ("baseline", args.baseline)):
+        print(f"{title}: {name or 'embedded default'}", file=sys.stderr)
+        model = seqgpt.load(name)
+        table[title] = score(model, names + list(HELD_IN), args.limit, args.seed)
+    rows = sorted(table["model"])
+    zero_shot = [r for r in rows if not r.startswith(HELD_IN)]
+    print(f"{'dataset (task)':45} {'model':>7} {'baseline':>9}")
+    for row in rows:
+        baseline = table["baseline"].get(row, float("nan"))
+        print(f"{row:45} {table['model'][row]:7.1f} {baseline:9.1f}")
+    for title in ("model", "baseline"):
+        table[f"{title}_zero_shot_average"] = (
+            sum(table[title][r] for r in zero_shot) / len(zero_shot))
+    print(f"{'zero-shot average':45} {table['model_zero_shot_average']:7.1f} "
+          f"{table['baseline_zero_shot_average']:9.1f}")
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(table, out, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
