@@ -323,6 +323,14 @@ def cold_start(load_code: str, text: str, labels: list[str]) -> dict[str, float]
     return {"process_s": wall, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
+def _load_average() -> float | None:
+    """The 1-minute system load: above the thread count, other processes shared the cores."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        return None
+
+
 def _peak_rss_mb() -> float:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1 << 20 if sys.platform == "darwin" else 1 << 10)  # bytes there, else KiB
@@ -342,6 +350,7 @@ def measure(nlu: Model, *, quick: bool = False, seed: int = 0, model_name: str =
         raise SeqGPTError(f"seqgpt bench measures a compact model; {nlu!r} is not one (the "
                           "generative architecture is measured as the BLOOM-560M reference)")
     plan = QUICK if quick else FULL
+    load_before = _load_average()
     samples = make_samples(BATCH, seed)
     texts = [s.text for s in samples]
     # A fresh process first, while this one is still small and the machine quiet.
@@ -414,6 +423,7 @@ def measure(nlu: Model, *, quick: bool = False, seed: int = 0, model_name: str =
         "rows": rows,
         "bloom": bloom, "ratios": ratios, "cold_start": cold,
         "peak_rss_mb": {"after_ours": rss_ours, "end": _peak_rss_mb()},
+        "load_average": {"start": load_before, "end": _load_average()},
     }
 
 
@@ -477,6 +487,10 @@ def format_report(result: dict[str, Any]) -> str:
     rss = result["peak_rss_mb"]
     lines.append(f"peak RSS of this process: {rss['after_ours']:.0f} MiB after measuring ours, "
                  f"{rss['end']:.0f} MiB with the references")
+    load = result["load_average"]
+    if load["start"] is not None:
+        lines.append(f"system load (1 min) {load['start']:.2f} at the start, {load['end']:.2f} at "
+                     f"the end: above {result['threads']}, other processes shared the cores")
     return "\n".join(lines)
 
 
