@@ -26,6 +26,8 @@ from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.spans import Features, Featurizer, SpanModel, SpanModelConfig, collate, span_index
 from seqgpt.train.augment import augment_labels
 
+CLASS_WEIGHT = 4.0
+
 
 @dataclass
 class TrainingArgs:
@@ -52,6 +54,7 @@ class Example:
     task: str
     gold_spans: list[tuple[int, int, int]]  # (first word, last word, label index)
     gold_labels: list[int]
+    single_label: bool = False  # classify with exactly one gold label: also a softmax loss
 
 
 def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.Random,
@@ -82,8 +85,9 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
             if (span.label in index and i is not None and j is not None
                     and 0 <= j - i < featurizer.config.max_width):
                 spans.append((i, j, index[span.label]))
-        examples.append(Example(features, shown, instance.task, spans,
-                                [index[x] for x in instance.gold if x in index]))
+        gold_labels = [index[x] for x in instance.gold if x in index]
+        examples.append(Example(features, shown, instance.task, spans, gold_labels,
+                                single_label=not instance.multi_label and len(gold_labels) == 1))
     return examples
 
 
@@ -104,6 +108,8 @@ def batch_targets(examples: Sequence[Example], max_width: int,
     batch["span_targets"] = span_t
     batch["class_targets"] = class_t
     batch["is_extract"] = torch.tensor([ex.task == "extract" for ex in examples])
+    batch["single_label"] = torch.tensor([ex.single_label and ex.task == "classify"
+                                          for ex in examples])
 
 
 def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
@@ -117,7 +123,16 @@ def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     class_loss = F.binary_cross_entropy_with_logits(class_logits, batch["class_targets"],
                                                     reduction="none")
     n_ext, n_cls = max(1, int(ext.sum())), max(1, int((~ext).sum()))
-    return (span_loss * span_mask).sum() / n_ext + (class_loss * class_mask).sum() / n_cls
+    # A span loss sums thousands of (span, label) pairs, a label loss a handful: without a
+    # weight and a softmax term for single-label texts, classification barely moves the encoder.
+    single = batch["single_label"]
+    softmax = torch.zeros(())
+    if single.any():
+        logits = class_logits[single].masked_fill(~batch["label_mask"][single], -1e4)
+        softmax = F.cross_entropy(logits, batch["class_targets"][single].argmax(-1),
+                                  reduction="sum") / n_cls
+    return ((span_loss * span_mask).sum() / n_ext
+            + CLASS_WEIGHT * (class_loss * class_mask).sum() / n_cls + CLASS_WEIGHT * softmax)
 
 
 class Trainer:
