@@ -40,7 +40,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from seqgpt.data import conll, dialogue, events, slots, spanjson
-from seqgpt.data.registry import DatasetSpec, Reader, register
+from seqgpt.data.registry import DatasetSpec, Reader, add
 
 #: Every dataset this module registers, in registration order.
 SPECS: list[DatasetSpec] = []
@@ -48,10 +48,7 @@ SPECS: list[DatasetSpec] = []
 
 def _add(name: str, language: str, kind: str, files: Mapping[str, str | tuple[str, ...]],
          reader: Reader, label_names: Mapping[str, str], **options: object) -> None:
-    """Register one dataset; ``files`` are relative to the data root, one or several per split."""
-    paths = {split: (f,) if isinstance(f, str) else f for split, f in files.items()}
-    SPECS.append(register(DatasetSpec(name, language, kind, paths, reader, dict(label_names),
-                                      options)))
+    SPECS.append(add(name, language, kind, files, reader, label_names, **options))
 
 
 def _spaced(*tags: str, **overrides: str) -> dict[str, str]:

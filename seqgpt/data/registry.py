@@ -69,6 +69,13 @@ def register(spec: DatasetSpec) -> DatasetSpec:
     return spec
 
 
+def add(name: str, language: str, kind: str, files: Mapping[str, str | tuple[str, ...]],
+        reader: Reader, label_names: Mapping[str, str], **options: object) -> DatasetSpec:
+    """Register one dataset; ``files`` are relative to the data root, one or several per split."""
+    paths = {split: (f,) if isinstance(f, str) else f for split, f in files.items()}
+    return register(DatasetSpec(name, language, kind, paths, reader, dict(label_names), options))
+
+
 def _load_catalogs() -> None:
     for module in _CATALOGS:
         importlib.import_module(module)
