@@ -76,7 +76,9 @@ class CompactBackend:
         if missing or unexpected:
             raise SeqGPTError(f"{folder / WEIGHTS}: weights do not match the config "
                               f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
-        return cls(model, model.tokenizer, str(folder), CompactOptions().updated(options))
+        # A folder may carry its own defaults (e.g. a threshold picked on dev data).
+        defaults = CompactOptions().updated(raw.get("inference", {}))
+        return cls(model, model.tokenizer, str(folder), defaults.updated(options))
 
     # ------------------------------------------------------------------ extraction
     def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
@@ -203,7 +205,7 @@ def build(config: SpanModelConfig) -> SpanModel:
 
 
 def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
-         dtype: torch.dtype = torch.float16) -> None:
+         dtype: torch.dtype = torch.float16, inference: dict[str, Any] | None = None) -> None:
     """Write the config and only the weights the base encoder package does not provide."""
     from safetensors.torch import save_file
 
@@ -213,4 +215,5 @@ def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
              if k not in skip}
     save_file(state, str(folder / WEIGHTS))
     (folder / CONFIG).write_text(json.dumps({"model": model.config.to_dict(),
-                                             "card": card or {}}, indent=2, ensure_ascii=False))
+                                             "inference": inference or {}, "card": card or {}},
+                                            indent=2, ensure_ascii=False))
