@@ -1,0 +1,50 @@
+"""The shipped default model: loads offline from the package and answers in English and Chinese."""
+
+from __future__ import annotations
+
+import pytest
+
+import seqgpt
+
+
+@pytest.fixture(scope="module")
+def nlu() -> seqgpt.Model:
+    return seqgpt.load()
+
+
+def test_loads_offline_with_no_network(monkeypatch) -> None:
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    model = seqgpt.load()
+    assert model.extract("Tim Cook visited Beijing.", ["person"]).text
+
+
+def test_english_and_chinese_spans_are_valid(nlu: seqgpt.Model) -> None:
+    texts = ["Tim Cook visited Beijing last week with Apple engineers.",
+             "阿里巴巴集团于1999年在杭州成立，创始人是马云。"]
+    for result in nlu.extract(texts, ["person", "city", "company", "人物", "城市", "公司"]):
+        for span in result.spans:
+            assert result.text[span.start:span.end] == span.text
+            assert 0.0 <= span.score <= 1.0
+
+
+def test_classify_scores_every_label(nlu: seqgpt.Model) -> None:
+    c = nlu.classify("I loved this movie, the acting was wonderful.", ["positive", "negative"])
+    assert set(c.scores) == {"positive", "negative"} and len(c.labels) == 1
+    assert all(0.0 <= s <= 1.0 for s in c.scores.values())
+
+
+def test_sensible_answers_in_english_and_chinese(nlu: seqgpt.Model) -> None:
+    english = nlu.extract("Tim Cook visited Beijing last week with Apple engineers.",
+                          ["person", "city", "company"])
+    assert ("person", "Tim Cook") in [(s.label, s.text) for s in english.spans]
+    assert ("city", "Beijing") in [(s.label, s.text) for s in english.spans]
+    chinese = nlu.extract("阿里巴巴集团于1999年在杭州成立，创始人是马云。", ["人物", "城市", "公司"])
+    assert ("人物", "马云") in [(s.label, s.text) for s in chinese.spans]
+    c = nlu.classify("What is the capital of France?", ["location", "person", "number"])
+    assert c.labels == ["location"]
