@@ -80,7 +80,8 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         table = json.loads(scores.read_text(encoding="utf-8"))
         lines += ["## Zero-shot dev sets (reported split; never trained on)", "",
                   "| dataset (task) | this model | untrained baseline |", "|---|---|---|",
-                  *(f"| {row} | {value:.1f} | {table['baseline'].get(row, float('nan')):.1f} |"
+                  *(f"| {_mark(row)} | {value:.1f} | "
+                    f"{table['baseline'].get(row, float('nan')):.1f} |"
                     for row, value in sorted(table["model"].items())),
                   f"| **zero-shot average** | {table['model_zero_shot_average']:.1f} | "
                   f"{table['baseline_zero_shot_average']:.1f} |", ""]
@@ -94,6 +95,14 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     card_path = out / "MODEL_CARD.md"
     card_path.write_text("\n".join(lines), encoding="utf-8")
     return card_path
+
+
+def _mark(row: str) -> str:
+    """Rows of trained-on datasets (the held-in sanity check) are marked as such."""
+    from seqgpt.data.registry import ZERO_SHOT_DEV
+
+    name = row.split(" (")[0]
+    return row if name in ZERO_SHOT_DEV else f"{row}, held-in: trained on"
 
 
 def main() -> int:
