@@ -137,20 +137,28 @@ def untrained_default() -> Model:
     return Model(CompactBackend(model, model.tokenizer, "untrained compact (e5-small, 6 layers)"))
 
 
-def load_model(name: str | None) -> tuple[Model, str, str]:
-    """The model to measure, what to call it, and the statements that load it as ``nlu``."""
+def load_model(name: str | None, untrained: bool = False) -> tuple[Model, str, str]:
+    """The model to measure, what to call it, and the statements that load it as ``nlu``:
+    ``name``, else the embedded default, else (or with ``untrained``) its untrained
+    architecture."""
     import seqgpt
 
+    if untrained:
+        return _untrained("asked for with --untrained")
     if name:
         return seqgpt.load(name), name, f"nlu = seqgpt.load({name!r})"
     try:
         nlu = seqgpt.load()
         return nlu, f"embedded default ({nlu.backend.name})", "nlu = seqgpt.load()"
     except ModelNotFoundError:
-        return (untrained_default(),
-                "untrained default architecture: build(SpanModelConfig(encoder_layers=6)), "
-                "random heads (no embedded default model is shipped yet)",
-                "from seqgpt.bench import untrained_default\nnlu = untrained_default()")
+        return _untrained("the embedded default model did not load")
+
+
+def _untrained(why: str) -> tuple[Model, str, str]:
+    return (untrained_default(),
+            f"untrained default architecture: build(SpanModelConfig(encoder_layers=6)), "
+            f"random heads ({why})",
+            "from seqgpt.bench import untrained_default\nnlu = untrained_default()")
 
 
 # ------------------------------------------------------------------------------ measuring
@@ -502,7 +510,8 @@ architecture), the cold start of a fresh process and peak memory. Prints a table
 ratios with their targets."""
 
 _EPILOG = """examples:
-  seqgpt bench                  # the default model (about 2-3 minutes on 2 cores)
+  seqgpt bench                  # the default model (2-3 minutes on 2 idle cores)
+  seqgpt bench --untrained      # its architecture with untrained heads
   seqgpt bench --quick --json   # a short run, numbers as JSON
   seqgpt bench --model path/to/compact-model"""
 
@@ -515,6 +524,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--model", default=os.environ.get("SEQGPT_MODEL"),
                         help="a compact model folder (default: $SEQGPT_MODEL, else the embedded "
                              "default, else its architecture with untrained heads)")
+    parser.add_argument("--untrained", action="store_true",
+                        help="measure the default architecture with untrained heads instead")
     parser.add_argument("--quick", action="store_true",
                         help="fewer repeats and one BLOOM text (about a minute)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the texts (default 0)")
@@ -528,8 +539,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 def run(args: argparse.Namespace) -> int:
     if args.threads < 1:
         raise SeqGPTError(f"--threads must be a positive integer, got {args.threads}")
+    if args.untrained and args.model:
+        raise SeqGPTError("give either --model or --untrained, not both")
     torch.set_num_threads(args.threads)
-    nlu, name, load_code = load_model(args.model)
+    nlu, name, load_code = load_model(args.model, args.untrained)
     if not args.json:
         print(f"measuring {name} ...", file=sys.stderr)
     result = measure(nlu, quick=args.quick, seed=args.seed, model_name=name, load_code=load_code)

@@ -79,7 +79,7 @@ def test_quick_run_shape_and_ratios(tiny: Model, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(bench, "deberta_v3_base_config", lambda: deberta)
     monkeypatch.setattr(bench, "bloom_560m_config",
                         lambda: BloomConfig(hidden_size=16, n_layer=1, n_head=2, vocab_size=1000))
-    monkeypatch.setattr(bench, "load_model", lambda name: (tiny, "tiny", _TINY_LOAD))
+    monkeypatch.setattr(bench, "load_model", lambda name, untrained: (tiny, "tiny", _TINY_LOAD))
     parser = argparse.ArgumentParser()
     bench.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["bench", "--quick", "--json",
@@ -140,7 +140,9 @@ def test_model_choice_falls_back_to_the_untrained_default(
     monkeypatch.setattr(bench, "untrained_default", lambda: tiny)
     nlu, name, code = bench.load_model(None)
     assert nlu is tiny and name.startswith("untrained default architecture")
-    assert "untrained_default()" in code
+    assert "did not load" in name and "untrained_default()" in code
+    nlu, name, code = bench.load_model(None, untrained=True)
+    assert nlu is tiny and "--untrained" in name and "untrained_default()" in code
     nlu, name, code = bench.load_model("some/folder")
     assert nlu is tiny and name == "some/folder" and code == "nlu = seqgpt.load('some/folder')"
 
@@ -148,6 +150,8 @@ def test_model_choice_falls_back_to_the_untrained_default(
 def test_cli_registration_and_errors(tiny: Model) -> None:
     parser = argparse.ArgumentParser()
     bench.add_parser(parser.add_subparsers(dest="command"))
+    with pytest.raises(SeqGPTError, match="either --model or --untrained"):
+        bench.run(parser.parse_args(["bench", "--untrained", "--model", "m"]))
     with pytest.raises(SeqGPTError, match="--threads must be a positive integer"):
         bench.run(parser.parse_args(["bench", "--threads", "0"]))
     with pytest.raises(SeqGPTError, match="measures a compact model"):
