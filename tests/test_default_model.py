@@ -44,7 +44,8 @@ def test_sensible_answers_in_english_and_chinese(nlu: seqgpt.Model) -> None:
                           ["person", "city", "company"])
     assert ("person", "Tim Cook") in [(s.label, s.text) for s in english.spans]
     assert ("city", "Beijing") in [(s.label, s.text) for s in english.spans]
-    chinese = nlu.extract("阿里巴巴集团于1999年在杭州成立，创始人是马云。", ["人物", "城市", "公司"])
+    chinese = nlu.extract("阿里巴巴集团于1999年在杭州成立，创始人是马云。",
+                          ["人物", "城市", "公司"])
     assert ("人物", "马云") in [(s.label, s.text) for s in chinese.spans]
     c = nlu.classify("What is the capital of France?", ["location", "person", "number"])
     assert c.labels == ["location"]
