@@ -331,12 +331,29 @@ def cold_start(load_code: str, text: str, labels: list[str]) -> dict[str, float]
     return {"process_s": wall, **json.loads(done.stdout.strip().splitlines()[-1])}
 
 
-def _load_average() -> float | None:
-    """The 1-minute system load: above the thread count, other processes shared the cores."""
+def _cpu_seconds() -> tuple[float, float] | None:
+    """CPU seconds busy on the whole machine (steal included) and used by this process and its
+    children, or None without Linux's /proc/stat."""
     try:
-        return os.getloadavg()[0]
-    except OSError:  # not available on this platform
+        with open("/proc/stat") as stat:
+            ticks = [int(v) for v in stat.readline().split()[1:9]]
+    except OSError:
         return None
+    ours = sum(getattr(resource.getrusage(who), field)
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+    idle = ticks[3] + ticks[4]  # idle and iowait
+    return (sum(ticks) - idle) / os.sysconf("SC_CLK_TCK"), ours
+
+
+def _others_share(before: tuple[float, float] | None, after: tuple[float, float] | None,
+                  wall: float) -> float | None:
+    """Share of the machine's CPU time that other processes used during the run: well above 0,
+    they competed with the timed calls and the absolute numbers are slower than on idle cores."""
+    if before is None or after is None:
+        return None
+    others = (after[0] - before[0]) - (after[1] - before[1])
+    return min(1.0, max(0.0, others / (wall * (os.cpu_count() or 1))))
 
 
 def _peak_rss_mb() -> float:
@@ -358,7 +375,7 @@ def measure(nlu: Model, *, quick: bool = False, seed: int = 0, model_name: str =
         raise SeqGPTError(f"seqgpt bench measures a compact model; {nlu!r} is not one (the "
                           "generative architecture is measured as the BLOOM-560M reference)")
     plan = QUICK if quick else FULL
-    load_before = _load_average()
+    cpu_before, wall_before = _cpu_seconds(), time.perf_counter()
     samples = make_samples(BATCH, seed)
     texts = [s.text for s in samples]
     # A fresh process first, while this one is still small and the machine quiet.
@@ -431,7 +448,8 @@ def measure(nlu: Model, *, quick: bool = False, seed: int = 0, model_name: str =
         "rows": rows,
         "bloom": bloom, "ratios": ratios, "cold_start": cold,
         "peak_rss_mb": {"after_ours": rss_ours, "end": _peak_rss_mb()},
-        "load_average": {"start": load_before, "end": _load_average()},
+        "others_cpu_share": _others_share(cpu_before, _cpu_seconds(),
+                                          time.perf_counter() - wall_before),
     }
 
 
@@ -495,10 +513,11 @@ def format_report(result: dict[str, Any]) -> str:
     rss = result["peak_rss_mb"]
     lines.append(f"peak RSS of this process: {rss['after_ours']:.0f} MiB after measuring ours, "
                  f"{rss['end']:.0f} MiB with the references")
-    load = result["load_average"]
-    if load["start"] is not None:
-        lines.append(f"system load (1 min) {load['start']:.2f} at the start, {load['end']:.2f} at "
-                     f"the end: above {result['threads']}, other processes shared the cores")
+    others = result["others_cpu_share"]
+    if others is not None:
+        lines.append(f"other processes used {100 * others:.0f}% of this machine's CPU during the "
+                     "run" + (": absolute numbers are slower than on idle cores" if others > 0.05
+                              else ""))
     return "\n".join(lines)
 
 
