@@ -188,7 +188,7 @@ def encoder_batches(nlu: Model, texts: list[str], labels: list[str],
 
     backend = nlu.backend
     opts = backend.options
-    features = [f for text in texts for group in backend._label_groups(labels, opts)
+    features = [f for text in texts for group in backend.label_groups(labels, opts)
                 for f in backend.featurizer.windows(text, group)]
     features.sort(key=lambda f: len(f.input_ids))
     width = backend.model.config.max_width if spans else 1

@@ -128,7 +128,7 @@ class CompactBackend:
         (window, label group)."""
         jobs: list[tuple[int, _Job]] = []
         for t, text in enumerate(texts):
-            for group in self._label_groups(labels, opts):
+            for group in self.label_groups(labels, opts):
                 for feature in self.featurizer.windows(text, group):
                     jobs.append((t, _Job(feature, group)))
         # Similar lengths together keep padding (and so wasted compute) small.
@@ -148,7 +148,7 @@ class CompactBackend:
                 yield (t, job.features, job.labels, span_probs[b, :n_spans, :n_labels],
                        class_probs[b, :n_labels])
 
-    def _label_groups(self, labels: list[str], opts: CompactOptions) -> list[list[str]]:
+    def label_groups(self, labels: list[str], opts: CompactOptions) -> list[list[str]]:
         """Consecutive groups whose marker+label tokens fill at most half the window."""
         budget = self.model.config.max_tokens // 2
         groups: list[list[str]] = [[]]
