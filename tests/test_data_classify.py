@@ -376,7 +376,7 @@ def test_json_texts_layouts(tmp_path: Path) -> None:
 def test_json_texts_errors(tmp_path: Path) -> None:
     f = _write(tmp_path, "a.json", '{"label": "1", "text": "ok"}\n{"label": "1", "text": \n')
     _fails(_spec(textcls.read_json_texts, {"1": "x"}, {"s": (f,)}), tmp_path, f, 2,
-           "invalid JSON")
+           "not valid JSON")
     g = _write(tmp_path, "b.json", '{"label": "1", "text": "ok"}\n{"text": "no label"}\n')
     _fails(_spec(textcls.read_json_texts, {"1": "x"}, {"s": (g,)}), tmp_path, g, 2,
            "missing field 'label'")

@@ -73,7 +73,7 @@ def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as err:
-            raise DataFormatError(path, line_no, f"invalid JSON ({err.msg})") from None
+            raise DataFormatError(path, line_no, f"not valid JSON ({err.msg})") from None
         if not isinstance(record, dict):
             raise DataFormatError(path, line_no, "expected a JSON object on each line")
         yield line_no, record

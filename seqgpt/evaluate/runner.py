@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from seqgpt import prompt
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.mixture import answer_text
+from seqgpt.data.readkit import json_lines
 from seqgpt.evaluate.metrics import Report, Scorer, span_keys
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
@@ -129,23 +130,8 @@ def read_jsonl(path: str | Path) -> list[AtomicInstance]:
     split is ``file``. A bad line raises :class:`DataFormatError` naming the file, line and field.
     """
     path = Path(path)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise DataFormatError(path, None, f"cannot read the file: {error.strerror}") from None
-    except UnicodeDecodeError as error:
-        raise DataFormatError(path, None, f"not UTF-8 text ({error.reason})") from None
-    records: list[tuple[int, dict[str, Any]]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise DataFormatError(path, number, f"not valid JSON ({error.msg})") from None
-        if not isinstance(record, dict):
-            raise DataFormatError(path, number, "expected a JSON object with a 'text' field")
-        records.append((number, record))
+    # Lines end only at "\n": a U+2028 inside a JSON string is not a line break.
+    records = list(json_lines(path))
     if not records:
         raise DataFormatError(path, None, "the file holds no instances")
     return _UserFile(path, records).instances()
