@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true",
                          help="print one JSON object per text instead of the upstream answer")
         sub.set_defaults(func=_run_task, task=task)
-    for module in ("seqgpt.evaluate.command", "seqgpt.data.command", "seqgpt.train.command",
+    for module in ("seqgpt.tasks.command", "seqgpt.annotate.command", "seqgpt.serve.command",
+                   "seqgpt.evaluate.command", "seqgpt.data.command", "seqgpt.train.command",
                    "seqgpt.bench"):
         _optional_commands(module, commands)
     return parser
