@@ -72,6 +72,73 @@ class Model:
         results = self.backend.classify(texts, prompt.check_labels(labels), **options)
         return results[0] if single else results
 
+    # Composite tasks (seqgpt.tasks): compositions of extract and classify, for any backend.
+
+    def ner(self, text, types, **options):
+        """Entities of ``types`` (see :func:`seqgpt.tasks.ner`)."""
+        from seqgpt import tasks
+
+        return tasks.ner(self, text, types, **options)
+
+    def entity_type(self, text, span, types, **options):
+        """The type of a given mention (see :func:`seqgpt.tasks.entity_type`)."""
+        from seqgpt import tasks
+
+        return tasks.entity_type(self, text, span, types, **options)
+
+    def relations(self, text, relation_types, entity_types=None, **options):
+        """Entities, then the relations between them (see :func:`seqgpt.tasks.relations`).
+
+        >>> nlu.relations("Tim Cook works for Apple.", ["works for"]).relations  # doctest: +SKIP
+        [Relation(head=Span(label='person', text='Tim Cook', ...), tail=..., label='works for')]
+        """
+        from seqgpt import tasks
+
+        return tasks.relations(self, text, relation_types, entity_types, **options)
+
+    def events(self, text, schema, **options):
+        """Events of ``schema`` = ``{event type: [roles]}`` (see :func:`seqgpt.tasks.events`)."""
+        from seqgpt import tasks
+
+        return tasks.events(self, text, schema, **options)
+
+    def answer(self, context, questions, **options):
+        """Extractive answers to questions (see :func:`seqgpt.tasks.answer`)."""
+        from seqgpt import tasks
+
+        return tasks.answer(self, context, questions, **options)
+
+    def slots(self, text, slots, intents=None, **options):
+        """Slot values and the intent (see :func:`seqgpt.tasks.slots`)."""
+        from seqgpt import tasks
+
+        return tasks.slots(self, text, slots, intents, **options)
+
+    def nli(self, premise, hypothesis, labels=("entailment", "neutral", "contradiction"),
+            **options):
+        """Entailment between two texts (see :func:`seqgpt.tasks.nli`)."""
+        from seqgpt import tasks
+
+        return tasks.nli(self, premise, hypothesis, labels, **options)
+
+    def sentiment(self, text, labels=("positive", "negative"), **options):
+        """The sentiment of a text (see :func:`seqgpt.tasks.sentiment`)."""
+        from seqgpt import tasks
+
+        return tasks.sentiment(self, text, labels, **options)
+
+    def topic(self, text, topics, **options):
+        """The topic of a text (see :func:`seqgpt.tasks.topic`)."""
+        from seqgpt import tasks
+
+        return tasks.topic(self, text, topics, **options)
+
+    def extract_json(self, text, schema, **options):
+        """JSON that validates against ``schema`` (see :func:`seqgpt.tasks.extract_json`)."""
+        from seqgpt import tasks
+
+        return tasks.extract_json(self, text, schema, **options)
+
 
 #: The embedded default model, shipped inside the package.
 DEFAULT_MODEL = Path(__file__).parent / "weights" / "default"
