@@ -328,25 +328,31 @@ def test_cli_registers_serve_with_every_limit_as_a_flag() -> None:
 
 
 # ---------------------------------------------------------------- composite and page
-class _TaskModel(Model):
-    def ner(self, text: str | list[str], types: list[str] | str) -> Any:
-        return self.extract(text, types)
-
-
-def test_composite_rows_become_routes_when_the_model_has_the_method() -> None:
-    assert [t.name for t in composite.available(_TaskModel)] == ["ner"]
-    with TestClient(create_app(Settings(max_labels=2), model=_TaskModel(FakeBackend()))) as c:
-        listed = [t["name"] for t in c.get("/v1/tasks").json()["tasks"]]
-        ok = c.post("/v1/ner", json={"text": "Tim", "types": ["person"]})
-        crowded = c.post("/v1/ner", json={"text": "Tim", "types": ["a", "b", "c"]})
-        typo = c.post("/v1/ner", json={"text": "Tim", "labels": ["a"]})
-        schema = c.get("/openapi.json").json()
-    assert listed == ["extract", "classify", "ner"]
+def test_every_composite_call_of_model_is_an_endpoint_with_the_same_limits() -> None:
+    backend = FakeBackend()
+    with TestClient(create_app(Settings(max_labels=2), model=Model(backend))) as client:
+        listed = [t["name"] for t in client.get("/v1/tasks").json()["tasks"]]
+        ok = client.post("/v1/ner", json={"text": "Tim", "types": ["person"], "threshold": 0.3})
+        crowded = client.post("/v1/events", json={"text": "Tim", "schema": {"a": ["b", "c"]}})
+        typo = client.post("/v1/ner", json={"text": "Tim", "labels": ["a"]})
+        schema = client.get("/openapi.json").json()
+    assert listed == ["extract", "classify", *(t.name for t in composite.TASKS)]
+    assert all(f"/v1/{t.name}" in schema["paths"] for t in composite.TASKS)
     assert ok.json()["result"]["spans"][0]["label"] == "person"
-    assert (crowded.status_code, crowded.json()["error"]["field"]) == (422, "types")
+    assert backend.calls[0][3] == {"threshold": 0.3}
+    assert (crowded.status_code, crowded.json()["error"]["limit"]) == (422, "max_labels")
     assert typo.json()["error"]["field"] == "types"  # the required field, before the extra
     assert "required" in typo.json()["error"]["message"]
-    assert "/v1/ner" in schema["paths"]
+
+
+def test_a_composite_row_is_skipped_when_the_method_cannot_take_its_body() -> None:
+    class Renamed:
+        def ner(self, text: str, kinds: list[str], **options: Any) -> None: ...
+
+    class NoOptions:
+        def ner(self, text: str, types: list[str]) -> None: ...
+
+    assert composite.available(Renamed) == composite.available(NoOptions) == []
 
 
 def test_page_and_its_assets_are_served_from_the_package() -> None:
@@ -396,3 +402,26 @@ def test_real_model_results_do_not_depend_on_batching() -> None:
         assert [s["score"] for s in served["spans"]] == pytest.approx(
             [s.score for s in alone.spans], abs=1e-3)
     assert json.loads(json.dumps(responses[0].json()))  # plain JSON all the way
+
+
+def test_real_model_composite_endpoints() -> None:
+    with TestClient(create_app(Settings(), model=default_model())) as client:
+        ner = client.post("/v1/ner", json={"text": "Tim Cook visited Beijing.",
+                                           "types": "person, city"})
+        relations = client.post("/v1/relations", json={
+            "text": "Tim Cook works for Apple.",
+            "relation_types": {"works for": ["person", "company"]}})
+        nli = client.post("/v1/nli", json={"premise": ["A man plays a guitar."],
+                                           "hypothesis": ["A person plays music."]})
+        data = client.post("/v1/extract_json", json={"text": "Tim Cook visited Beijing.",
+                                                      "schema": {"city": "string"}})
+        bad = client.post("/v1/entity_type", json={"text": "Tim", "span": [2, 9],
+                                                   "types": ["person"]})
+    assert [s["text"] for s in ner.json()["result"]["spans"]] == ["Tim Cook", "Beijing"]
+    assert [(r["head"]["text"], r["label"], r["tail"]["text"])
+            for r in relations.json()["result"]["relations"]] == [
+        ("Tim Cook", "works for", "Apple")]
+    assert set(nli.json()["result"][0]["scores"]) == {"entailment", "neutral", "contradiction"}
+    city = data.json()["result"]["data"]["city"]  # the schema's shape, whatever the model finds
+    assert list(data.json()["result"]["data"]) == ["city"] and city in (None, "Beijing")
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"

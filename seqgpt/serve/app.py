@@ -12,7 +12,7 @@ import hmac
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -143,9 +143,7 @@ class Service:
     async def atomic(self, task: str, body: AtomicRequest) -> JSONResponse:
         texts = check_texts(body.text, "text", self.settings)
         labels = check_labels(body.labels, "labels", self.settings)
-        options = body.options.model_dump(exclude_none=True) if body.options else {}
-        if body.threshold is not None:
-            options["threshold"] = body.threshold
+        options = composite.options_of(body.threshold, body.options)
         self.require_model()
         try:
             results = await self._bounded(self.batcher.submit(task, texts, labels, options))
@@ -166,8 +164,7 @@ class Service:
         method = getattr(self.require_model(), task.name)
         arguments = task.arguments(body)
         result = await self.in_model_thread(lambda: method(**arguments))
-        out = [r.to_dict() for r in result] if isinstance(result, list) else result.to_dict()
-        return JSONResponse({"model": self.model_name, "result": out})
+        return JSONResponse({"model": self.model_name, "result": _plain(result)})
 
 
 def check_texts(value: Any, field: str, settings: Settings) -> list[str]:
@@ -200,14 +197,34 @@ def check_labels(value: Any, field: str, settings: Settings) -> list[str]:
 
 
 def check_label_set(value: Any, field: str, settings: Settings) -> None:
-    """Limits on a composite task's labels: a list, a comma string, or a {key: [labels]} map."""
-    if isinstance(value, dict):
-        labels = [*value, *(label for labels in value.values() for label in labels)]
-    elif isinstance(value, str):
+    """Limits on a composite task's labels: a comma string, or every string (keys included)
+    in a list or map of them (a schema, relation signatures, questions per context)."""
+    if isinstance(value, str):
         labels = prompt.split_labels(value)
     else:
-        labels = list(value)
+        labels = list(_strings(value))
     _check_label_limits(labels, field, settings)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def _plain(value: Any) -> Any:
+    """A task result as JSON values: typed results by their ``to_dict``, lists item by item."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 def _check_label_limits(labels: list[str], field: str, settings: Settings) -> None:
