@@ -76,8 +76,8 @@ def test_train_command_names_bad_data(tmp_path: Path, capsys) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x", "task": "extract", "labels": ["a"]}\n{"oops": 1}\n')
     assert main(["train", "--data", str(bad), "--out", str(tmp_path / "run")]) == 2
-    assert f"{bad}:2: not an atomic instance" in capsys.readouterr().err
-    with pytest.raises(SeqGPTError, match="cannot read"):
-        from seqgpt.train.command import read_instances
+    assert f"{bad}:2: field 'text' must be a non-empty string" in capsys.readouterr().err
+    with pytest.raises(SeqGPTError, match="missing.jsonl: no such file"):
+        from seqgpt.train.userdata import read_training_file
 
-        read_instances([str(tmp_path / "missing.jsonl")])
+        read_training_file(tmp_path / "missing.jsonl")

@@ -16,6 +16,7 @@ import shutil
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from seqgpt.backends.compact import CONFIG, WEIGHTS
 
@@ -33,7 +34,8 @@ RESTRICTIVE = {
 
 def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
                threshold: float | None = None) -> Path:
-    best = run / "best"
+    # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
+    best = run / "best" if (run / "best" / CONFIG).is_file() else run
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(best / WEIGHTS, out / WEIGHTS)
     config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
@@ -95,6 +97,101 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     card_path = out / "MODEL_CARD.md"
     card_path.write_text("\n".join(lines), encoding="utf-8")
     return card_path
+
+
+def write_user_card(out: Path, record: dict[str, Any]) -> Path:
+    """MODEL_CARD.md of a ``seqgpt train`` run, from its run record and log."""
+    log = [json.loads(line) for line in (out / "log.jsonl").open(encoding="utf-8")]
+    curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
+    counts, args = record["counts"], record["args"]
+    start = record["start"]
+    origin = {"default": "the shipped default model (`seqgpt.load()`)",
+              "scratch": "fresh heads on the base encoder"}.get(start, f"`{start}`")
+    config = json.loads((out / CONFIG).read_text(encoding="utf-8"))
+    best = config.get("card", {}).get("step")
+    lines = [
+        "# seqgpt fine-tuned compact model", "",
+        "Written by `seqgpt train`; load it with `seqgpt.load(\"<this folder>\")`.", "",
+        "## Training", "",
+        f"- continued from: {origin}",
+        f"- data: {', '.join(f'`{d}`' for d in record['data'])} — {counts['instances']} "
+        f"instances ({counts['extract_instances']} extract with {counts['spans']} spans, "
+        f"{counts['classify_instances']} classify)",
+        *([f"- extraction labels: {', '.join(counts['extract_labels'])}"]
+          if counts["extract_labels"] else []),
+        *([f"- classification labels: {', '.join(counts['classify_labels'])}"]
+          if counts["classify_labels"] else []),
+        f"- replay: {record['replay']:.0%} of every batch from {record['replayed']} instances "
+        "of the project's own training mixture (training splits only; the zero-shot dev "
+        "datasets are never in it)" if record["replay"] else "- replay: none",
+        f"- steps: {record['steps']} of {args['steps']}"
+        f"{' (stopped early: no dev gain)' if record['stopped_early'] else ''}; "
+        f"kept: step {best}; {record['seconds'] / 60:.1f} min",
+        f"- settings: `{json.dumps(args)}`", "",
+    ]
+    if record.get("dev"):
+        lines += ["## Dev", "",
+                  f"Scored on {', '.join(f'`{d}`' for d in record['dev'])} (mean F1 for "
+                  "extraction, accuracy for classification); step 0 is the starting model.", "",
+                  "| step | dev |", "|---|---|",
+                  *(f"| {step} | {100 * value:.1f} |" for step, value in curve), ""]
+    restricted = [name for name in record.get("replay_datasets", []) if name in RESTRICTIVE]
+    lines += ["## Licences", "",
+              "Your data's terms apply to the weights."]
+    if start != "scratch":
+        lines.append("The starting model's terms apply too (see its model card; the shipped "
+                     "default is for research and non-commercial use).")
+    if restricted:
+        lines.append("Replayed data with restrictive terms: "
+                     + "; ".join(f"`{n}` ({RESTRICTIVE[n]})" for n in restricted) + ".")
+    path = out / "MODEL_CARD.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
+    """MODEL_CARD.md of a generative ``seqgpt train`` run."""
+    log = [json.loads(line) for line in (out / "log.jsonl").open(encoding="utf-8")]
+    args = record["args"]
+    trained = (f"LoRA rank {args['lora_r']}, merged into the weights" if args["lora"]
+               else "all weights trained")
+    lines = [
+        "# seqgpt generative model", "",
+        f"A causal LM (`{record['start']}`) trained by `seqgpt train --backend generative` to "
+        "answer in the upstream SeqGPT format (prompt `输入: ...\\n抽取|分类: ...\\n输出: [GEN]`). "
+        "Load it with `seqgpt.load(\"<this folder>\")`.", "",
+        "## Training", "",
+        "- loss: causal LM on the answer tokens and EOS only; prompts left-truncated to "
+        f"{args['max_length']} tokens, batches left-padded; extraction labels in chunks of at "
+        "most six, as upstream's inference asks them",
+        f"- {trained}; learning rate {args['lr']}, batch {args['batch_size']} x "
+        f"{args['grad_accum']}",
+        f"- time: {record['seconds'] / 60:.1f} min", "",
+        "| stage | instances | extract | classify | steps | last loss |",
+        "|---|---|---|---|---|---|",
+    ]
+    for stage, counts in record["stages"].items():
+        losses = [r for r in log if r.get("stage") == stage and "loss" in r]
+        last = losses[-1] if losses else {"step": 0, "loss": float("nan")}
+        lines.append(f"| {stage} | {counts['instances']} | {counts['extract_instances']} | "
+                     f"{counts['classify_instances']} | {last['step']} | {last['loss']:.4f} |")
+    lines += ["", f"- data: {', '.join(f'`{d}`' for d in record['data'])}"]
+    if record["replay"]:
+        lines.append(f"- replay: {record['replay']:.0%} of every batch from "
+                     f"{record['replayed']} instances of the project's training mixture")
+    curve = [r for r in log if "dev_loss" in r]
+    if curve:
+        lines += ["", "## Dev loss (answer tokens; the best step of each stage is kept)", "",
+                  "| stage | step | dev loss |", "|---|---|---|",
+                  *(f"| {r['stage']} | {r['step']} | {r['dev_loss']:.4f} |" for r in curve)]
+    restricted = [name for name in record.get("replay_datasets", []) if name in RESTRICTIVE]
+    lines += ["", "## Licences", "", "The base model's and the training data's terms apply."]
+    if restricted:
+        lines.append("Replayed data with restrictive terms: "
+                     + "; ".join(f"`{n}` ({RESTRICTIVE[n]})" for n in restricted) + ".")
+    path = out / "MODEL_CARD.md"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
 
 
 def _mark(row: str) -> str:

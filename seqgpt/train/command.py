@@ -1,91 +1,139 @@
-"""``seqgpt train``: train a compact model on a mixture file, resumable, with dev checkpoints."""
+"""``seqgpt train``: fine-tune a model on your own data, or train one on the project's mixture.
+
+One command, one function behind it (:func:`seqgpt.train.adapt.finetune`): the compact model
+continues from the shipped default (``--from default``), a model folder, or fresh heads
+(``--from scratch``, how the default model is trained on ``seqgpt data build`` files); the
+generative backend trains a causal LM in the upstream format.
+"""
 
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from dataclasses import fields
 from pathlib import Path
 
-from seqgpt.data.instance import AtomicInstance, DataFormatError
-from seqgpt.types import SeqGPTError
-
 _EPILOG = """examples:
+  seqgpt train --data my.jsonl --dev my_dev.jsonl --out runs/mine     # continue the default
+  seqgpt train --data my.jsonl --dev my_dev.jsonl --out runs/mine --resume   # after a kill
+  seqgpt train --data ner.conll --data intents.csv --out runs/mine --replay 0.3 --epochs 5
   seqgpt data build --stage finetune -o mix.jsonl
-  seqgpt train --data mix.jsonl --out runs/default --steps 2000 --dev wnut17,trec
-  seqgpt train --data mix.jsonl --out runs/default --steps 2000 --dev wnut17,trec   # resumes
+  seqgpt train --data mix.jsonl --from scratch --out runs/base --steps 2000 --dev wnut17,trec
+  seqgpt train --backend generative --from bigscience/bloomz-560m --out runs/seqgpt --lora
+  seqgpt train --backend generative --from path/to/causal-lm --data my.jsonl --out runs/gen
 
-Re-running the same command continues from the run folder's last checkpoint."""
+--data: JSONL in the format `seqgpt eval` reads
+  extraction:     {"text": ..., "spans": [{"label", "start", "end"}], "labels": [label set]}
+  classification: {"text": ..., "labels": [gold labels], "label_set": [label set]}
+or CoNLL (.conll/.bio/.iob: token, tag last, blank line between sentences) or CSV (.csv with
+columns text,label). --dev: files like --data and/or zero-shot dev dataset names.
+The folder --out is the model: seqgpt.load("runs/mine"). Training settings not listed above
+(--batch-size, --encoder-layers, --lr, ...) are the fields of seqgpt.train.compact.TrainingArgs
+(compact) and seqgpt.train.generative.GenerativeArgs (generative)."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from seqgpt.train.compact import TrainingArgs
+    from seqgpt.train.generative import GenerativeArgs
 
     parser = subparsers.add_parser(
-        "train", help="train a compact model on atomic instances (JSONL)",
-        description="Train the compact extractor + classifier on a JSONL file of atomic "
-                    "instances (as written by `seqgpt data build`), with checkpoints, progress "
-                    "and resume.",
+        "train", help="fine-tune a model on your data (JSONL, CoNLL, CSV), resumable",
+        description="Fine-tune the default model (or a model folder, or a causal LM) on your "
+                    "own labelled data, with a replay of the project's training mixture so it "
+                    "keeps its zero-shot skill; progress, checkpoints, --resume, early stopping "
+                    "on --dev. Writes a model folder that seqgpt.load() reads.",
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data", required=True, action="append",
-                        help="JSONL of atomic instances; repeat to concatenate files")
-    parser.add_argument("--out", required=True, type=Path, help="run folder (created)")
-    parser.add_argument("--from", dest="start", default=None,
-                        help="compact model folder to continue from (default: fresh heads on "
-                             "the base encoder)")
-    parser.add_argument("--base", default="multilingual-e5-small", help="base encoder")
+    parser.add_argument("--data", action="append", default=None,
+                        help="training file (JSONL, CoNLL or CSV); repeat to concatenate. "
+                             "Without it the generative backend runs the two-stage recipe")
+    parser.add_argument("--out", required=True, type=Path, help="model and run folder")
+    parser.add_argument("--dev", action="append", default=None,
+                        help="dev files and/or zero-shot dev dataset names (comma-separated "
+                             "or repeated): scored every epoch, the best model is kept, "
+                             "training stops after --patience evaluations without a gain")
+    parser.add_argument("--from", dest="start", default="default",
+                        help="default (the shipped model), scratch (fresh heads on --base), or "
+                             "a model folder; with --backend generative a causal LM folder or "
+                             "hub id")
+    parser.add_argument("--backend", choices=("compact", "generative"), default="compact")
+    parser.add_argument("--replay", type=float, default=None,
+                        help="share of each batch from the project's mixture (default 0.5 "
+                             "when continuing a trained model, 0 from scratch)")
+    parser.add_argument("--replay-data", default=None,
+                        help="mixture file (seqgpt data build) to replay instead of building "
+                             "it from the shared data")
+    parser.add_argument("--replay-size", type=int, default=None,
+                        help="replay instances sampled for the run (default 4000)")
+    parser.add_argument("--epochs", type=float, default=None,
+                        help="passes over --data (default 3 compact, 1 generative); --steps "
+                             "overrides")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue the unfinished run in --out")
+    parser.add_argument("--keep-checkpoint", action="store_true",
+                        help="keep checkpoint.pt after the run (to extend it later)")
+    parser.add_argument("--format", dest="fmt", choices=("jsonl", "conll", "csv"), default=None,
+                        help="format of --data/--dev files (default: from the suffix)")
+    parser.add_argument("--scheme", default="bio", help="CoNLL tag scheme: bio, iob1, bioes, "
+                                                        "bmes or io")
+    parser.add_argument("--dev-limit", type=int, default=100,
+                        help="instances of each zero-shot dev dataset in --dev")
+    parser.add_argument("--base", default="multilingual-e5-small",
+                        help="base encoder for --from scratch")
     parser.add_argument("--encoder-layers", type=int, default=6,
-                        help="keep only the first N encoder layers (speed)")
-    parser.add_argument("--dev", default="",
-                        help="zero-shot dev datasets to pick the best checkpoint on "
-                             "(comma-separated registry names)")
-    parser.add_argument("--dev-limit", type=int, default=100, help="instances per dev set")
-    defaults = TrainingArgs()
-    for f in fields(TrainingArgs):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(getattr(defaults, f.name)),
-                            default=getattr(defaults, f.name))
+                        help="with --from scratch, keep only the first N encoder layers")
+    parser.add_argument("--pretrain-data", default=None,
+                        help="generative recipe: stage-1 mixture file (default: built)")
+    parser.add_argument("--finetune-data", default=None,
+                        help="generative recipe: stage-2 mixture file (default: built)")
+    # Every training setting of either backend, passed on only when given.
+    seen = {"replay_ratio"}  # set by --replay
+    for cls in (TrainingArgs, GenerativeArgs):
+        for f in fields(cls):
+            if f.name in seen:
+                continue
+            seen.add(f.name)
+            flag = f"--{f.name.replace('_', '-')}"
+            default = getattr(cls(), f.name)
+            if isinstance(default, bool):
+                parser.add_argument(flag, action="store_true", default=argparse.SUPPRESS)
+            else:
+                parser.add_argument(flag, type=type(default), default=argparse.SUPPRESS,
+                                    metavar=f.name.upper())
     parser.set_defaults(func=run)
     return parser
 
 
-def read_instances(paths: list[str]) -> list[AtomicInstance]:
-    instances = []
-    for path in paths:
-        try:
-            handle = open(path, encoding="utf-8")
-        except OSError as error:
-            raise SeqGPTError(f"--data {path}: cannot read ({error.strerror})") from None
-        with handle:
-            for line_no, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                try:
-                    instances.append(AtomicInstance.from_dict(json.loads(line)))
-                except (ValueError, KeyError, TypeError) as error:
-                    raise DataFormatError(path, line_no, f"not an atomic instance ({error})") \
-                        from None
-    if not instances:
-        raise SeqGPTError(f"--data {', '.join(paths)}: no instances")
-    return instances
+def _split(values: list[str] | None) -> list[str] | None:
+    if not values:
+        return None
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
 
 
 def run(args: argparse.Namespace) -> int:
-    from seqgpt.backends import compact
-    from seqgpt.model.spans import SpanModelConfig
-    from seqgpt.train.compact import Trainer, TrainingArgs
-    from seqgpt.train.devset import dev_scorer
+    from seqgpt.train.adapt import TrainError, finetune
+    from seqgpt.train.compact import TrainingArgs
+    from seqgpt.train.generative import GenerativeArgs
 
-    instances = read_instances(args.data)
-    training = TrainingArgs(**{f.name: getattr(args, f.name) for f in fields(TrainingArgs)})
-    if args.start:
-        model = compact.CompactBackend.from_folder(Path(args.start)).model
-    else:
-        model = compact.build(SpanModelConfig(base_encoder=args.base,
-                                              encoder_layers=args.encoder_layers))
-    names = [n.strip() for n in args.dev.split(",") if n.strip()]
-    dev = dev_scorer(names, args.dev_limit, training.seed) if names else None
-    print(f"training on {len(instances)} instances -> {args.out}", file=sys.stderr)
-    best = Trainer(model, instances, args.out, training, dev=dev).run()
-    print(f"best model: {best}")
+    names = ({f.name for f in fields(TrainingArgs)} if args.backend == "compact"
+             else {f.name for f in fields(GenerativeArgs)})
+    other = ({f.name for f in fields(TrainingArgs)} | {f.name for f in fields(GenerativeArgs)})
+    given = {name: getattr(args, name) for name in other if hasattr(args, name)}
+    wrong = sorted(set(given) - names)
+    if wrong:
+        raise TrainError(f"--{wrong[0].replace('_', '-')} does not apply to the {args.backend} "
+                         "backend")
+    extra = {}
+    if args.backend == "generative" and not args.data:
+        stages = {"pretrain": args.pretrain_data, "finetune": args.finetune_data}
+        extra["stages"] = {k: v for k, v in stages.items() if v}
+    elif args.pretrain_data or args.finetune_data:
+        raise TrainError("--pretrain-data/--finetune-data are for the generative two-stage "
+                         "recipe (--backend generative without --data)")
+    if args.epochs is not None:
+        extra["epochs"] = args.epochs
+    finetune(args.data, args.out, dev=_split(args.dev), start=args.start, backend=args.backend,
+             replay=args.replay, replay_data=args.replay_data, replay_size=args.replay_size,
+             resume=args.resume, keep_checkpoint=args.keep_checkpoint, fmt=args.fmt,
+             scheme=args.scheme, dev_limit=args.dev_limit, base=args.base,
+             encoder_layers=args.encoder_layers, **extra, **given)
+    print(args.out)
     return 0

@@ -2,8 +2,13 @@
 
 A run folder holds ``checkpoint.pt`` (model, optimiser, schedule, step; written atomically
 every ``save_every`` steps, so a killed run loses at most that interval), ``log.jsonl`` (one
-line per logged step and per dev evaluation) and ``best/`` (the loadable model with the best
-dev score so far, or the last one when no dev set is given).
+line per logged step and per dev evaluation) and the loadable model with the best dev score so
+far, or the last one when no dev set is given (``best/`` unless the caller names a folder).
+
+Replay: a trainer given ``replay`` instances fills ``replay_ratio`` of every batch with a seeded
+sample of them, so fine-tuning on a user's few labels keeps the skills the mixture taught.
+Early stopping: with ``patience`` > 0, training ends after that many dev evaluations in a row
+without a new best.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from seqgpt.backends import compact
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.spans import Features, Featurizer, SpanModel, SpanModelConfig, collate, span_index
 from seqgpt.train.augment import augment_labels
+from seqgpt.train.replay import batch_indices
 
 CLASS_WEIGHT = 4.0
 
@@ -45,6 +51,8 @@ class TrainingArgs:
     log_every: int = 20
     seed: int = 0
     threads: int = 0  # 0: torch's default
+    replay_ratio: float = 0.0  # share of every batch drawn from the replay instances
+    patience: int = 0  # dev evaluations without a new best before stopping; 0: never stop
 
 
 @dataclass
@@ -140,8 +148,23 @@ class Trainer:
 
     def __init__(self, model: SpanModel, instances: Sequence[AtomicInstance], out: Path,
                  args: TrainingArgs,
-                 dev: Callable[[SpanModel], float] | None = None) -> None:
+                 dev: Callable[[SpanModel], float] | None = None, *,
+                 replay: Sequence[AtomicInstance] = (), best_dir: Path | None = None,
+                 evaluate_start: bool = False, inference: dict[str, object] | None = None,
+                 card: dict[str, object] | None = None) -> None:
+        if not 0.0 <= args.replay_ratio < 1.0:
+            raise ValueError(f"replay_ratio must be in [0, 1), got {args.replay_ratio}")
+        if args.replay_ratio and not replay:
+            raise ValueError("replay_ratio is set but no replay instances were given")
+        if not instances:
+            raise ValueError("no training instances")
         self.model, self.instances, self.out, self.args, self.dev = model, instances, out, args, dev
+        self.replay = replay if args.replay_ratio else ()
+        self.best_dir = best_dir or out / "best"
+        # Scoring the starting model makes it the one to beat: a fine-tune that never improves
+        # on dev leaves the start model as the result.
+        self.evaluate_start = evaluate_start
+        self.inference, self.card = inference or {}, card or {}
         self.featurizer = Featurizer(model.tokenizer,
                                      replace(model.config, max_tokens=args.max_tokens))
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -154,6 +177,8 @@ class Trainer:
         self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
         self.step = 0
         self.best = -math.inf
+        self.since_best = 0  # dev evaluations since the last new best
+        self.stopped = False  # early stopping ended the run
 
     def _lr_factor(self, step: int) -> float:
         if step < self.args.warmup:
@@ -170,6 +195,7 @@ class Trainer:
                      if p.requires_grad}
         state = {"model": trainable, "optimizer": self.optimizer.state_dict(),
                  "schedule": self.schedule.state_dict(), "step": self.step, "best": self.best,
+                 "since_best": self.since_best, "stopped": self.stopped,
                  "args": asdict(self.args), "config": self.model.config.to_dict()}
         tmp = self.out / "checkpoint.pt.tmp"
         torch.save(state, tmp)
@@ -184,6 +210,7 @@ class Trainer:
         self.optimizer.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
         self.step, self.best = state["step"], state["best"]
+        self.since_best, self.stopped = state.get("since_best", 0), state.get("stopped", False)
         return True
 
     def _log(self, record: dict[str, object]) -> None:
@@ -191,17 +218,22 @@ class Trainer:
             log.write(json.dumps(record) + "\n")
 
     # ------------------------------------------------------------------ data
+    def per_batch(self) -> tuple[int, int]:
+        """Training instances and replay instances in one batch."""
+        if not self.replay:
+            return self.args.batch_size, 0
+        own = max(1, round(self.args.batch_size * (1 - self.args.replay_ratio)))
+        return own, self.args.batch_size - own
+
     def _batches(self):
         """Endless batches in a fixed order per seed; position = step, so resuming continues."""
         args = self.args
-        epoch_size = max(1, len(self.instances) // args.batch_size)
+        own, extra = self.per_batch()
         while True:
-            epoch, within = divmod(self.step, epoch_size)
-            order = list(range(len(self.instances)))
-            random.Random(args.seed + epoch).shuffle(order)
+            mine, replayed = batch_indices(self.step, args.seed, len(self.instances), own,
+                                           len(self.replay), extra)
+            chunk = [self.instances[n] for n in mine] + [self.replay[n] for n in replayed]
             rng = random.Random(args.seed * 1_000_003 + self.step)
-            start = within * args.batch_size
-            chunk = [self.instances[n] for n in order[start:start + args.batch_size]]
             examples = [ex for inst in chunk
                         for ex in make_examples(inst, self.featurizer, rng, args)]
             yield examples[:args.batch_size * 2]  # long texts give several windows
@@ -214,12 +246,14 @@ class Trainer:
             torch.set_num_threads(args.threads)
         if self.resume():
             print(f"resumed from step {self.step}", file=sys.stderr)
+        elif self.evaluate_start and self.dev:
+            self._evaluate()
         self.model.train()
         width = self.model.config.max_width
         pad = self.model.tokenizer.pad_token_id
         seen, started, running = 0, time.time(), 0.0
         batches = self._batches()
-        while self.step < args.steps:
+        while self.step < args.steps and not self.stopped:
             examples = next(batches)
             batch = collate([ex.features for ex in examples], width, pad)
             batch_targets(examples, width, batch)
@@ -241,11 +275,19 @@ class Trainer:
                 self._log({"step": self.step, "loss": running, "examples_per_s": rate})
             if args.eval_every and self.step % args.eval_every == 0:
                 self._evaluate()
-            if self.step % args.save_every == 0 or self.step == args.steps:
+            if self.step % args.save_every == 0 or self.step == args.steps or self.stopped:
                 self.save_checkpoint()
-        if not args.eval_every or self.step % args.eval_every:
+        if not self.stopped and self._last_dev_step() != self.step:
             self._evaluate()
-        return self.out / "best"
+            self.save_checkpoint()
+        return self.best_dir
+
+    def _last_dev_step(self) -> int | None:
+        path = self.out / "log.jsonl"
+        if not path.is_file():
+            return None
+        steps = [r["step"] for r in map(json.loads, path.open(encoding="utf-8")) if "dev" in r]
+        return steps[-1] if steps else None
 
     def _evaluate(self) -> None:
         self.model.eval()
@@ -255,9 +297,18 @@ class Trainer:
         print(f"step {self.step} dev {score:.4f} (best {max(self.best, score):.4f})",
               file=sys.stderr, flush=True)
         if score > self.best:
-            self.best = score
-            compact.save(self.model, self.out / "best",
-                         card={"step": self.step, "dev": score, "args": asdict(self.args)})
+            self.best, self.since_best = score, 0
+            compact.save(self.model, self.best_dir, inference=self.inference,
+                         card={**self.card, "step": self.step, "dev": score,
+                               "args": asdict(self.args)})
+        else:
+            self.since_best += 1
+            if self.args.patience and self.since_best >= self.args.patience:
+                self.stopped = True
+                self._log({"step": self.step, "stopped": "early",
+                           "evaluations_without_gain": self.since_best})
+                print(f"step {self.step}: no dev gain in {self.since_best} evaluations; "
+                      "stopping early", file=sys.stderr, flush=True)
 
 
 def new_model(config: SpanModelConfig) -> SpanModel:

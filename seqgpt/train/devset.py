@@ -44,14 +44,21 @@ def headline(result) -> float:  # noqa: ANN001 — a DatasetResult
 
 def dev_scorer(names: list[str], limit: int, seed: int) -> Callable[[SpanModel], float]:
     """A function that scores a model (mean headline over the datasets) and prints the table."""
+    return scorer(selection_instances(names, limit, seed))
+
+
+def scorer(instances: list[AtomicInstance],
+           inference: dict[str, object] | None = None) -> Callable[[SpanModel], float]:
+    """Mean headline of a model over the (dataset, task) rows of ``instances``, with the
+    model's inference options (e.g. its threshold); prints the table."""
     from seqgpt.api import Model
-    from seqgpt.backends.compact import CompactBackend
+    from seqgpt.backends.compact import CompactBackend, CompactOptions
     from seqgpt.evaluate.runner import evaluate
 
-    instances = selection_instances(names, limit, seed)
+    options = CompactOptions().updated(dict(inference or {}))
 
     def score(model: SpanModel) -> float:
-        nlu = Model(CompactBackend(model, model.tokenizer, "training"))
+        nlu = Model(CompactBackend(model, model.tokenizer, "training", options))
         report = evaluate(nlu, instances, batch_size=32)
         print(report.format_table(), file=sys.stderr)
         values = [headline(r) for r in report.results]

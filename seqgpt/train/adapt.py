@@ -1,0 +1,280 @@
+"""Fine-tune a model on a user's own data: ``seqgpt.train.finetune()`` and ``seqgpt train``.
+
+    from seqgpt.train import finetune
+    folder = finetune("my.jsonl", "runs/mine", dev="my_dev.jsonl")
+    nlu = seqgpt.load(folder)
+
+The compact backend continues from the shipped default model (or a compact model folder, or
+fresh heads on the base encoder with ``start="scratch"``, as the default model was trained).
+A share of every batch replays the project's own mixture (:mod:`seqgpt.train.replay`) so the
+model keeps its zero-shot skill. The generative backend is in :mod:`seqgpt.train.generative`.
+
+The output folder is the model (``seqgpt.load(out)`` loads it, ``MODEL_CARD.md`` says how it
+was made) and the run: ``run.json`` (settings, data fingerprint, state), ``log.jsonl`` (loss and
+dev curve), and while training ``checkpoint.pt`` and ``replay.jsonl``, removed when the run
+ends unless ``keep_checkpoint``. A killed run continues with ``resume=True`` (``--resume``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, fields
+from pathlib import Path
+from typing import Any
+
+from seqgpt.data.instance import AtomicInstance
+from seqgpt.types import SeqGPTError
+
+#: Settings for continuing from a trained model: small steps (the heads are trained already),
+#: the window the default model was trained with, labels as the user wrote them, and early
+#: stopping after three evaluations (epochs) without a dev gain.
+CONTINUE_DEFAULTS: dict[str, Any] = {"encoder_lr": 2e-5, "head_lr": 1e-4, "max_tokens": 128,
+                                     "label_augment_rate": 0.0, "patience": 3, "log_every": 10}
+#: Share of each batch that replays the mixture when continuing from a trained model.
+DEFAULT_REPLAY = 0.5
+RUN_FILE = "run.json"
+DataArg = str | Path | Sequence[str | Path] | Sequence[AtomicInstance]
+
+
+class TrainError(SeqGPTError):
+    """A training request that cannot run as given (bad settings, an occupied run folder)."""
+
+
+def finetune(data: DataArg | None, out: str | Path, *, dev: DataArg | None = None,
+             start: str | Path = "default", backend: str = "compact",
+             replay: float | None = None, replay_data: str | Path | None = None,
+             replay_size: int | None = None, epochs: float | None = None, resume: bool = False,
+             keep_checkpoint: bool = False, fmt: str | None = None, scheme: str = "bio",
+             dev_limit: int = 100, base: str = "multilingual-e5-small", encoder_layers: int = 6,
+             **settings: Any) -> Path:
+    """Train on ``data`` and write a model folder to ``out``; returns ``out``.
+
+    - ``data``: a file (JSONL in the evaluator's format, CoNLL or CSV; see
+      :mod:`seqgpt.train.userdata`), a list of files, or a list of :class:`AtomicInstance`.
+    - ``dev``: files and/or zero-shot dev dataset names (``dev_limit`` instances of each name):
+      the model is scored on them every epoch, the best is kept, and training stops after
+      ``patience`` evaluations without a gain. Without ``dev`` the last model is kept.
+    - ``start``: ``"default"`` (the shipped model), a compact model folder, or ``"scratch"``
+      (fresh heads on ``base`` cut to ``encoder_layers``); for ``backend="generative"`` a causal
+      LM folder or hub id.
+    - ``replay``: share of every batch drawn from the project's mixture (default 0.5 when
+      continuing from a trained model, 0 from scratch); ``replay_data`` a mixture file written
+      by ``seqgpt data build`` instead of building it from the shared data.
+    - ``epochs``: passes over ``data`` (default 3; ``steps=`` overrides); ``settings``: any
+      field of :class:`seqgpt.train.compact.TrainingArgs` (``batch_size``, ``encoder_lr``, ...).
+    """
+    if backend == "generative":
+        from seqgpt.train.generative import train_generative
+
+        return train_generative(data, out, dev=dev, start=start, replay=replay,
+                                replay_data=replay_data, replay_size=replay_size,
+                                epochs=1.0 if epochs is None else epochs,
+                                resume=resume, keep_checkpoint=keep_checkpoint, fmt=fmt,
+                                scheme=scheme, dev_limit=dev_limit, **settings)
+    if backend != "compact":
+        raise TrainError(f"backend must be 'compact' or 'generative', got {backend!r}")
+    if data is None:
+        raise TrainError("the compact backend needs training data (--data)")
+    out = Path(out).expanduser()
+    instances = read_data(data, fmt, scheme)
+    scratch = str(start) == "scratch"
+    replay = (0.0 if scratch else DEFAULT_REPLAY) if replay is None else replay
+    if not 0.0 <= replay < 1.0:
+        raise TrainError(f"replay must be a share of the batch in [0, 1), got {replay}")
+    record = {"backend": "compact", "start": str(start), "data": describe(data),
+              "fingerprint": fingerprint(instances), "replay": replay,
+              "replay_data": str(replay_data) if replay_data else None}
+    claim(out, record, resume)
+
+    from seqgpt.train.compact import Trainer
+    from seqgpt.train.replay import DEFAULT_SIZE, prepare
+
+    model, inference = _start_model(start, base, encoder_layers)
+    replayed = prepare(out, replay_size or DEFAULT_SIZE, int(settings.get("seed", 0)),
+                       Path(replay_data).expanduser() if replay_data else None) if replay else []
+    dev_instances = read_dev(dev, dev_limit, int(settings.get("seed", 0)), fmt, scheme)
+    args = training_args(settings, scratch, replay, len(instances),
+                         3.0 if epochs is None else epochs, bool(dev_instances))
+    from seqgpt.train.devset import scorer
+
+    trainer = Trainer(model, instances, out, args,
+                      dev=scorer(dev_instances, inference) if dev_instances else None,
+                      replay=replayed, best_dir=out, evaluate_start=not scratch,
+                      inference=inference, card={"start": str(start)})
+    counts = summary(instances)
+    print(f"training on {len(instances)} instances ({counts['extract_instances']} extract, "
+          f"{counts['classify_instances']} classify), replay {replay:.0%} of each batch, "
+          f"{args.steps} steps -> {out}", file=sys.stderr)
+    started = time.time()
+    trainer.run()
+    from seqgpt.train.card import write_user_card
+
+    record.update(state="finished", seconds=round(time.time() - started, 1), steps=trainer.step,
+                  stopped_early=trainer.stopped, best_dev=trainer.best if dev_instances else None,
+                  dev=describe(dev) if dev else None, counts=counts, replayed=len(replayed),
+                  replay_datasets=sorted({i.dataset for i in replayed}), args=asdict(args))
+    write_record(out, record)
+    write_user_card(out, record)
+    if not keep_checkpoint:
+        for name in ("checkpoint.pt", "replay.jsonl"):
+            (out / name).unlink(missing_ok=True)
+    print(f"model: {out}  (seqgpt.load({str(out)!r}))", file=sys.stderr)
+    return out
+
+
+def training_args(settings: dict[str, Any], scratch: bool, replay: float, n_instances: int,
+                  epochs: float, has_dev: bool):
+    """:class:`TrainingArgs` from the caller's settings, the mode's defaults, and the data size
+    (steps from ``epochs``, warm-up a tenth of the steps, one dev evaluation per epoch)."""
+    from seqgpt.train.compact import TrainingArgs
+
+    known = {f.name for f in fields(TrainingArgs)} - {"replay_ratio"}  # set by ``replay``
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise TrainError(f"unknown training setting {unknown[0]!r}; known: "
+                         f"{', '.join(sorted(known))}")
+    if epochs <= 0:
+        raise TrainError(f"epochs must be positive, got {epochs}")
+    values = {**({} if scratch else CONTINUE_DEFAULTS), "replay_ratio": replay, **settings}
+    batch = int(values.get("batch_size", TrainingArgs.batch_size))
+    own = batch if not replay else max(1, round(batch * (1 - replay)))
+    per_epoch = max(1, n_instances // own)
+    values.setdefault("steps", max(1, math.ceil(epochs * per_epoch)))
+    values.setdefault("warmup", max(1, values["steps"] // 10))
+    if has_dev:
+        values.setdefault("eval_every", per_epoch)
+    values.setdefault("save_every", max(10, min(200, per_epoch)))
+    try:
+        args = TrainingArgs(**values)
+    except TypeError as error:
+        raise TrainError(f"bad training settings: {error}") from None
+    for name in ("steps", "batch_size", "save_every", "log_every"):
+        if getattr(args, name) < 1:
+            raise TrainError(f"{name} must be at least 1, got {getattr(args, name)}")
+    return args
+
+
+def read_data(data: DataArg, fmt: str | None, scheme: str) -> list[AtomicInstance]:
+    from seqgpt.train.userdata import read_training_file
+
+    items = [data] if isinstance(data, (str, Path)) else list(data)
+    if not items:
+        raise TrainError("no training data given")
+    if all(isinstance(x, AtomicInstance) for x in items):
+        return list(items)  # type: ignore[arg-type]
+    instances: list[AtomicInstance] = []
+    for item in items:
+        if not isinstance(item, (str, Path)):
+            raise TrainError(f"data must be file paths or AtomicInstance objects, got "
+                             f"{type(item).__name__}")
+        instances += read_training_file(item, fmt, scheme)
+    return instances
+
+
+def read_dev(dev: DataArg | None, limit: int, seed: int, fmt: str | None,
+             scheme: str) -> list[AtomicInstance]:
+    """Dev instances: files as they are, zero-shot dev dataset names sampled (``limit`` each,
+    from the split the project does not report on)."""
+    from seqgpt.train.devset import selection_instances
+
+    if dev is None:
+        return []
+    items = [dev] if isinstance(dev, (str, Path)) else list(dev)
+    if all(isinstance(x, AtomicInstance) for x in items):
+        return list(items)  # type: ignore[arg-type]
+    out: list[AtomicInstance] = []
+    for item in items:
+        path = Path(str(item)).expanduser()
+        if path.is_file():
+            out += read_data(path, fmt, scheme)
+        elif str(item).endswith((".jsonl", ".json", ".conll", ".csv")):
+            raise TrainError(f"dev file {str(item)!r} does not exist")
+        else:
+            out += selection_instances([str(item)], limit, seed)
+    return out
+
+
+def _start_model(start: str | Path, base: str, layers: int):
+    """The model to train and its inference defaults (a trained model's, e.g. its threshold)."""
+    from seqgpt.api import DEFAULT_MODEL
+    from seqgpt.backends import compact
+    from seqgpt.model.spans import SpanModelConfig
+
+    if str(start) == "scratch":
+        return compact.build(SpanModelConfig(base_encoder=base, encoder_layers=layers)), {}
+    folder = DEFAULT_MODEL if str(start) == "default" else Path(start).expanduser()
+    if not (folder / compact.CONFIG).is_file():
+        raise TrainError(f"--from {str(start)!r}: not a compact model folder (no "
+                         f"{compact.CONFIG}); give 'default', 'scratch' or a folder written by "
+                         "seqgpt train (for a causal LM use --backend generative)")
+    backend = compact.CompactBackend.from_folder(folder)
+    return backend.model, asdict(backend.options)
+
+
+# ---------------------------------------------------------------------- run folder
+def claim(out: Path, record: dict[str, Any], resume: bool) -> None:
+    """Make ``out`` this run's folder, or refuse: a finished run, someone else's files, or an
+    unfinished run that was not asked to resume (or was asked with other data)."""
+    path = out / RUN_FILE
+    previous = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    checkpoint = (out / "checkpoint.pt").is_file()
+    if previous is None:
+        if out.exists() and any(out.iterdir()):
+            raise TrainError(f"--out {out}: the folder is not empty and holds no seqgpt run; "
+                             "choose a new folder")
+        if resume:
+            raise TrainError(f"--resume: {out} holds no run to resume")
+    elif previous.get("state") == "finished" and not checkpoint:
+        raise TrainError(f"--out {out}: holds a finished run (its checkpoint was removed); "
+                         "choose a new folder, or keep checkpoints (--keep-checkpoint) to "
+                         "extend a run")
+    elif not resume:
+        raise TrainError(f"--out {out}: holds an unfinished run; pass --resume to continue it "
+                         "or choose a new folder")
+    else:
+        changed = [k for k in ("backend", "start", "fingerprint", "replay", "replay_data")
+                   if previous.get(k) != record.get(k)]
+        if changed:
+            raise TrainError(f"--resume: the run in {out} was started with other "
+                             f"{', '.join(changed)}; resume with the same data and settings, "
+                             "or choose a new folder")
+    write_record(out, {**record, "state": "running"})
+
+
+def write_record(out: Path, record: dict[str, Any]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = out / (RUN_FILE + ".tmp")
+    tmp.write_text(json.dumps(record, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(out / RUN_FILE)
+
+
+def fingerprint(instances: Sequence[AtomicInstance]) -> str:
+    digest = hashlib.sha256()
+    for instance in instances:
+        digest.update(json.dumps(instance.to_dict(), sort_keys=True,
+                                 ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()[:16]
+
+
+def describe(data: DataArg) -> list[str]:
+    items = [data] if isinstance(data, (str, Path)) else list(data)
+    if items and all(isinstance(x, AtomicInstance) for x in items):
+        return [f"{len(items)} instances given in Python"]
+    return [str(x) for x in items]
+
+
+def summary(instances: Sequence[AtomicInstance]) -> dict[str, Any]:
+    """Counts for the log and the model card: instances per task, labels, spans."""
+    labels: dict[str, dict[str, None]] = {"extract": {}, "classify": {}}
+    counts = {"extract": 0, "classify": 0}
+    for instance in instances:
+        counts[instance.task] += 1
+        labels[instance.task].update(dict.fromkeys(instance.labels))
+    return {"instances": len(instances), **{f"{task}_instances": n for task, n in counts.items()},
+            "spans": sum(len(i.spans) for i in instances),
+            "extract_labels": list(labels["extract"]), "classify_labels": list(labels["classify"])}
