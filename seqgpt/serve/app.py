@@ -292,7 +292,8 @@ def create_app(settings: Settings | None = None, *, model: Model | None = None,
     async def list_tasks() -> dict[str, Any]:
         return {"tasks": [{"name": name, "fields": ["text", "labels"]}
                           for name in ("extract", "classify")] + [
-            {"name": t.name, "fields": [f.alias or n for n, f in t.body.model_fields.items()]}
+            {"name": t.name, "fields": [f.alias or n for n, f in t.body.model_fields.items()
+                                        if n not in ("threshold", "options")]}
             for t in tasks]}
 
     @app.get("/v1/limits", tags=["service"], summary="The limits requests must respect")

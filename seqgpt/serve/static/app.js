@@ -4,7 +4,7 @@
 
 const $ = (id) => document.getElementById(id);
 const TEXT_FIELDS = ["text", "context", "premise"];
-const LABEL_FIELDS = ["labels", "types", "relation_types", "questions", "slots"];
+const LABEL_FIELDS = ["labels", "types", "relation_types", "topics", "questions", "slots"];
 const EXAMPLES = {
   en: ["extract", "Tim Cook visited Beijing on Monday to meet officials of Alibaba.",
        "person, city, company, date"],
@@ -155,7 +155,11 @@ function draw(task, body, answer) {
     if (typeof text === "string" && spans.length) docs.append(highlight(text, spans, colourOf));
     else if (task === "extract") docs.append(highlight(text, [], colourOf));
     for (const s of spans) seen.set(s.label, (seen.get(s.label) || 0) + 1);
-    if (result && result.scores) bars.append(scoreBars(result, results.length > 1 ? text : null, colourOf));
+    const scores = result?.scores ?? result?.intent_scores;  // classify-like results, slots
+    if (scores) {
+      const chosen = result.labels ?? [result.intent];
+      bars.append(scoreBars(scores, chosen, results.length > 1 ? text : null, colourOf));
+    }
   });
   const legend = $("legend");
   legend.replaceChildren();
@@ -197,11 +201,11 @@ function highlight(text, spans, colourOf) {
   return doc;
 }
 
-function scoreBars(result, title, colourOf) {
+function scoreBars(scores, chosenLabels, title, colourOf) {
   const box = el("div", "bars");
   if (title) box.append(el("div", "title", title));
-  const chosen = new Set(result.labels || []);
-  const ranked = Object.entries(result.scores).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
+  const chosen = new Set(chosenLabels);
+  const ranked = Object.entries(scores).sort((a, b) => (b[1] ?? 0) - (a[1] ?? 0));
   for (const [label, score] of ranked) {
     const row = paint(el("div", chosen.has(label) ? "bar chosen" : "bar"), colourOf(label));
     row.dataset.label = label;
