@@ -92,9 +92,10 @@ class Service:
             model = await asyncio.get_running_loop().run_in_executor(self.executor(), self.loader)
         except Exception as error:  # noqa: BLE001 - reported by /readyz and on_load_error
             self.load_error = f"{type(error).__name__}: {error}"
-            log.error("seqgpt serve: could not load the model: %s", self.load_error)
             if self.on_load_error:
                 self.on_load_error(error)
+            else:
+                log.error("seqgpt serve: could not load the model: %s", self.load_error)
             return
         self.model = model
         self.metrics.ready.set(1)
