@@ -269,3 +269,49 @@ class Report:
         if self.results:
             lines.insert(len(lines) - 1, "-" * len(lines[0]))
         return "\n".join(lines)
+
+
+# --- extractive answers (composite reading-comprehension evaluation) -------------------------
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+# SQuAD's set (Python's string.punctuation): "$" and "+" count as punctuation there too.
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def answer_tokens(text: str, language: str) -> list[str]:
+    """Answer tokens as the standard scripts normalise them. English (SQuAD): lower-cased,
+    punctuation and the articles a/an/the removed, split on white space. Chinese (CMRC 2018):
+    every CJK character a token, other letter/digit runs one token, punctuation dropped
+    (:func:`tokenize`)."""
+    if language == "zh":
+        return tokenize(text)
+    kept = "".join(c for c in text.lower()
+                   if c not in _ASCII_PUNCTUATION and not unicodedata.category(c).startswith("P"))
+    return _ARTICLES.sub(" ", kept).split()
+
+
+def answer_exact_match(prediction: str | None, references: Sequence[str],
+                       language: str) -> float:
+    """1.0 when the normalised prediction equals a normalised reference. A question without
+    references is unanswerable: 1.0 exactly when there is no prediction (SQuAD 2.0)."""
+    if not references or prediction is None:
+        return float(not references and prediction is None)
+    tokens = answer_tokens(prediction, language)
+    return float(any(tokens == answer_tokens(ref, language) for ref in references))
+
+
+def answer_f1(prediction: str | None, references: Sequence[str], language: str) -> float:
+    """The best bag-of-tokens F1 of the prediction against any reference (SQuAD / CMRC);
+    unanswerable questions are scored as in :func:`answer_exact_match`."""
+    if not references or prediction is None:
+        return float(not references and prediction is None)
+    predicted = Counter(answer_tokens(prediction, language))
+    best = 0.0
+    for reference in references:
+        gold = Counter(answer_tokens(reference, language))
+        if not predicted or not gold:
+            best = max(best, float(predicted == gold))
+            continue
+        best = max(best, _f_measure(sum((predicted & gold).values()), sum(predicted.values()),
+                                    sum(gold.values())))
+    return best

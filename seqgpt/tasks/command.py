@@ -90,6 +90,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     help="JSON object: key -> \"string\" | \"array\" | [fields] | "
                          "{field: \"string\" | \"array\"}")
     js.set_defaults(func=_run, render=_extract_json)
+    _add_evaluation(subparsers)
 
 
 def _command(subparsers: argparse._SubParsersAction, name: str, summary: str, example: str,
@@ -250,3 +251,9 @@ def _classification(result: Any) -> str:
 
 def _extract_json(result: Any) -> str:
     return json.dumps(result.data, ensure_ascii=False)
+
+
+def _add_evaluation(subparsers: argparse._SubParsersAction) -> None:
+    from seqgpt.evaluate import tasks as evaluation
+
+    evaluation.add_parser(subparsers)
