@@ -169,6 +169,18 @@ def test_relations_from_a_model_without_scores() -> None:
         ("Jack Ma", "Beijing", "located in", 1.0)]
 
 
+def test_relations_from_labels_without_scores() -> None:
+    class Unscored(Scripted):
+        def classify(self, texts: list[str], labels: list[str],
+                     **options: Any) -> list[Classification]:
+            return [Classification(t, labels[:1] if t.endswith("Apple") else [],
+                                   dict.fromkeys(labels)) for t in texts]
+
+    result = seqgpt.Model(Unscored(PEOPLE)).relations(EN, ["works for"], TYPES["en"])
+    assert {(r.head.text, r.tail.text, r.score) for r in result.relations} == {
+        (other, "Apple", None) for other in ("Tim Cook", "Jack Ma", "Beijing")}
+
+
 def test_relation_signatures_restrict_pairs_and_name_the_entity_types() -> None:
     backend = Scripted(PEOPLE)
     model = seqgpt.Model(backend)

@@ -333,7 +333,8 @@ def format_table(results: Sequence[TaskResult]) -> str:
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "eval-tasks", help="score the composite tasks (relations, events, answers, NLI, slots)",
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__.rsplit("\n\n", 1)[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  seqgpt eval-tasks --limit 100 --json scores.json\n  seqgpt "
                "eval-tasks --task relations --data conll04_re --limit 50")
     _arguments(parser)
@@ -393,7 +394,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m seqgpt.evaluate.tasks",
-                                     description=__doc__.split("\n\n")[0])
+                                     description=__doc__.rsplit("\n\n", 1)[0])
     _arguments(parser)
     args = parser.parse_args(argv)
     try:
