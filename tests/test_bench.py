@@ -15,14 +15,14 @@ from seqgpt.types import SeqGPTError
 # A fresh process builds the same tiny model: the cold start runs for real, only smaller.
 _TINY_LOAD = """\
 import torch
-from transformers import BertConfig, BertModel
+from seqgpt.model.bert import Bert, BertConfig
 from seqgpt.api import Model, ModelNotFoundError
 from seqgpt.backends.compact import CompactBackend
 from seqgpt.encoders import e5_tokenizer
 from seqgpt.model.spans import SpanModel, SpanModelConfig
 tokenizer = e5_tokenizer()
 torch.manual_seed(0)
-encoder = BertModel(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
+encoder = Bert(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
                                num_attention_heads=2, intermediate_size=32,
                                max_position_embeddings=128))
 nlu = Model(CompactBackend(SpanModel(encoder, SpanModelConfig(max_width=4, max_tokens=128)),
@@ -58,7 +58,7 @@ def test_floor_inputs_are_what_the_model_feeds_its_encoder(tiny: Model) -> None:
     fed = []
     encoder = tiny.backend.model.encoder
     original = encoder.forward
-    encoder.forward = lambda **kw: fed.append(kw["input_ids"].clone()) or original(**kw)
+    encoder.forward = lambda ids, mask: fed.append(ids.clone()) or original(ids, mask)
     try:
         tiny.extract(texts, bench.EXTRACT_LABELS)
     finally:

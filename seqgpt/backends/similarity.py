@@ -19,37 +19,27 @@ from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 class SimilarityBackend:
     def __init__(self, encoder_name: str, threshold: float = 0.8, max_width: int = 8) -> None:
-        from seqgpt.encoders import load_encoder, mean_pool
+        from seqgpt.model.sentence import SentenceSimilarity
 
-        self.encoder, tokenizer = load_encoder(encoder_name)
-        self.encoder.eval()
-        self.mean_pool = mean_pool
-        self.tokenizer = tokenizer
+        self.similarity = SentenceSimilarity(encoder_name)
+        self.encoder = self.similarity.encoder
         self.name = f"baseline:{encoder_name}"
         self.threshold = threshold
         self.max_width = max_width
-        self.featurizer = Featurizer(tokenizer, SpanModelConfig(max_width=max_width))
-        self.e5 = "e5" in encoder_name
-
-    @torch.inference_mode()
-    def _embed(self, texts: list[str], prefix: str) -> torch.Tensor:
-        batch = self.tokenizer([prefix * self.e5 + t for t in texts], padding=True,
-                               truncation=True, max_length=512, return_tensors="pt")
-        states = self.encoder(input_ids=batch["input_ids"],
-                              attention_mask=batch["attention_mask"]).last_hidden_state
-        pooled = self.mean_pool(states, batch["attention_mask"])
-        return torch.nn.functional.normalize(pooled, dim=-1)
+        self.featurizer = Featurizer(self.similarity.tokenizer,
+                                     SpanModelConfig(max_width=max_width))
 
     def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
         _no_options(options)
-        label_vectors = self._embed(labels, "query: ")
+        # A span is a query-like fragment: labels get the same prefix as texts.
+        label_vectors = self.similarity.embed(labels, self.similarity.prefixes[0])
         results = []
         for text in texts:
             found: dict[tuple[int, int, str], float] = {}
             for window in self.featurizer.windows(text, []):
                 ids = torch.tensor([window.input_ids])
                 with torch.inference_mode():
-                    states = self.encoder(input_ids=ids).last_hidden_state[0]
+                    states = self.encoder(ids, torch.ones_like(ids))[0]
                 pairs = span_index(len(window.words), self.max_width)
                 # Mean of the token states from the span's first to its last token.
                 cumulative = torch.cat([torch.zeros(1, states.size(1)), states.cumsum(0)])
@@ -70,7 +60,7 @@ class SimilarityBackend:
     def classify(self, texts: list[str], labels: list[str],
                  **options: Any) -> list[Classification]:
         _no_options(options)
-        sims = self._embed(texts, "query: ") @ self._embed(labels, "passage: ").T
+        sims = self.similarity(texts, labels)
         results = []
         for text, row in zip(texts, sims, strict=True):
             scores = {label: round(float(row[k]), 4) for k, label in enumerate(labels)}
