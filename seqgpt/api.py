@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, overload
 
 from seqgpt import prompt
 from seqgpt.types import Classification, Extraction, SeqGPTError
+
+if typing.TYPE_CHECKING:  # result types of the composite-task methods
+    from seqgpt import tasks
 
 
 class ModelNotFoundError(SeqGPTError):
@@ -74,19 +78,23 @@ class Model:
 
     # Composite tasks (seqgpt.tasks): compositions of extract and classify, for any backend.
 
-    def ner(self, text, types, **options):
+    def ner(self, text: str | list[str], types: Sequence[str] | str,
+            **options: Any) -> Extraction | list[Extraction]:
         """Entities of ``types`` (see :func:`seqgpt.tasks.ner`)."""
         from seqgpt import tasks
 
         return tasks.ner(self, text, types, **options)
 
-    def entity_type(self, text, span, types, **options):
+    def entity_type(self, text: str | list[str], span: Any, types: Sequence[str] | str,
+                    **options: Any) -> tasks.EntityType | list[tasks.EntityType]:
         """The type of a given mention (see :func:`seqgpt.tasks.entity_type`)."""
         from seqgpt import tasks
 
         return tasks.entity_type(self, text, span, types, **options)
 
-    def relations(self, text, relation_types, entity_types=None, **options):
+    def relations(self, text: str | list[str], relation_types: Any,
+                  entity_types: Sequence[str] | str | None = None,
+                  **options: Any) -> tasks.RelationExtraction | list[tasks.RelationExtraction]:
         """Entities, then the relations between them (see :func:`seqgpt.tasks.relations`).
 
         >>> nlu.relations("Tim Cook works for Apple.", ["works for"]).relations  # doctest: +SKIP
@@ -96,44 +104,53 @@ class Model:
 
         return tasks.relations(self, text, relation_types, entity_types, **options)
 
-    def events(self, text, schema, **options):
+    def events(self, text: str | list[str], schema: dict[str, Sequence[str]],
+               **options: Any) -> tasks.EventExtraction | list[tasks.EventExtraction]:
         """Events of ``schema`` = ``{event type: [roles]}`` (see :func:`seqgpt.tasks.events`)."""
         from seqgpt import tasks
 
         return tasks.events(self, text, schema, **options)
 
-    def answer(self, context, questions, **options):
+    def answer(self, context: str | list[str], questions: str | list[Any],
+               **options: Any) -> tasks.Answer | list[Any]:
         """Extractive answers to questions (see :func:`seqgpt.tasks.answer`)."""
         from seqgpt import tasks
 
         return tasks.answer(self, context, questions, **options)
 
-    def slots(self, text, slots, intents=None, **options):
+    def slots(self, text: str | list[str], slots: Sequence[str] | str,
+              intents: Sequence[str] | str | None = None,
+              **options: Any) -> tasks.SlotFilling | list[tasks.SlotFilling]:
         """Slot values and the intent (see :func:`seqgpt.tasks.slots`)."""
         from seqgpt import tasks
 
         return tasks.slots(self, text, slots, intents, **options)
 
-    def nli(self, premise, hypothesis, labels=("entailment", "neutral", "contradiction"),
-            **options):
+    def nli(self, premise: str | list[str], hypothesis: str | list[str],
+            labels: Sequence[str] | str = ("entailment", "neutral", "contradiction"),
+            **options: Any) -> Classification | list[Classification]:
         """Entailment between two texts (see :func:`seqgpt.tasks.nli`)."""
         from seqgpt import tasks
 
         return tasks.nli(self, premise, hypothesis, labels, **options)
 
-    def sentiment(self, text, labels=("positive", "negative"), **options):
+    def sentiment(self, text: str | list[str],
+                  labels: Sequence[str] | str = ("positive", "negative"),
+                  **options: Any) -> Classification | list[Classification]:
         """The sentiment of a text (see :func:`seqgpt.tasks.sentiment`)."""
         from seqgpt import tasks
 
         return tasks.sentiment(self, text, labels, **options)
 
-    def topic(self, text, topics, **options):
+    def topic(self, text: str | list[str], topics: Sequence[str] | str,
+              **options: Any) -> Classification | list[Classification]:
         """The topic of a text (see :func:`seqgpt.tasks.topic`)."""
         from seqgpt import tasks
 
         return tasks.topic(self, text, topics, **options)
 
-    def extract_json(self, text, schema, **options):
+    def extract_json(self, text: str | list[str], schema: dict[str, Any],
+                     **options: Any) -> tasks.JSONExtraction | list[tasks.JSONExtraction]:
         """JSON that validates against ``schema`` (see :func:`seqgpt.tasks.extract_json`)."""
         from seqgpt import tasks
 
