@@ -69,4 +69,6 @@ def test_ci_runs_exactly_the_readme_setup_commands() -> None:
     commands = [line for line in setup.group(1).splitlines() if line.strip()]
     ci = [line for line in (ROOT / ".ci" / "run").read_text().splitlines()
           if line.strip() and not line.startswith(("#", "set ", "cd "))]
-    assert commands == ci
+    # CI may provision the machine first (Chromium), then runs exactly the README's commands.
+    assert ci[-len(commands):] == commands
+    assert not any("pip install" in line or "pytest" in line for line in ci[:-len(commands)])
