@@ -20,7 +20,10 @@ from seqgpt.annotate import job as annotate_job
 from seqgpt.annotate.formats import InputFormatError, Source, guess_format, read_records
 from seqgpt.annotate.job import AnnotateError, Job, run
 from seqgpt.annotate.progress import Progress
+from seqgpt.annotate.tasks import TASKS, run_batch
+from seqgpt.api import Model
 from seqgpt.cli import main
+from seqgpt.types import Extraction, SeqGPTError
 
 ROOT = Path(__file__).resolve().parents[1]
 PEOPLE = ["Alice Martin", "Tim Cook", "Angela Merkel", "Li Wei", "Marie Curie"]
@@ -272,6 +275,64 @@ def test_two_workers_write_the_same_records_in_input_order(tmp_path: Path, nlu) 
 
     assert [text for text, _ in spans(two)] == texts
     assert spans(two) == spans(one)
+
+
+@pytest.mark.parametrize("task, labels, options, key", [
+    ("ner", "person,company", {}, "spans"),
+    ("relations", ["works for"], {"entity_types": ["person", "company"]}, "relations"),
+    ("events", {"founding": ["founder", "place"]}, {}, "events"),
+    ("answer", ["Who works for Apple?"], {}, "answers"),
+    ("slots", "person,company", {"intents": ["work", "travel"]}, "intent"),
+    ("extract-json", {"person": ["name"], "company": "array"}, {}, "data"),
+    ("sentiment", "positive,negative", {}, "scores"),
+    ("topic", "business,sport", {}, "scores"),
+])
+def test_composite_tasks_plug_in(task: str, labels, options: dict, key: str, tmp_path: Path,
+                                 nlu) -> None:
+    if task not in TASKS:
+        pytest.skip(f"Model has no {task} call in this install")
+    source = tmp_path / "in.txt"
+    source.write_text("Tim Cook works for Apple in Cupertino.\n马云在杭州创办了阿里巴巴。\n",
+                      encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    summary = run(Job(str(source), str(out), task=task, labels=labels, options=options),
+                  model=nlu)
+    rows = [json.loads(line) for line in out.read_text("utf-8").splitlines()]
+    assert summary.annotated == 2 and all(key in row["result"] for row in rows)
+
+
+def test_bad_schema_and_bad_option_stop_the_job_before_writing(tmp_path: Path, nlu) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("Tim Cook works for Apple.\nLi Wei lives in Tokyo.\n", encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(SeqGPTError, match="schema must be a non-empty mapping"):
+        run(Job(str(source), str(out), task="events", labels=["founding"]), model=nlu)
+    with pytest.raises(SeqGPTError, match="unknown option 'bogus'"):
+        run(Job(str(source), str(out), labels="person", options={"bogus": 1}), model=nlu)
+    assert not Path(f"{out}.errors.jsonl").exists() and not out.read_bytes()
+    run(Job(str(source), str(out), labels="person"), model=nlu)  # the fixed job starts cleanly
+    assert out.read_text().count("\n") == 2
+
+
+class Picky:
+    """A backend that refuses any text containing BAD, as a model may refuse one input."""
+
+    name = "picky"
+
+    def extract(self, texts: list[str], labels: list[str], **options) -> list[Extraction]:
+        if any("BAD" in text for text in texts):
+            raise SeqGPTError("cannot read a BAD text")
+        return [Extraction(text, labels) for text in texts]
+
+
+def test_one_refused_text_does_not_sink_its_batch() -> None:
+    model = Model(Picky())
+    out = run_batch(model, "extract", ["a long fine text", "BAD one", "ok"], ["x"], {})
+    assert [error for _, error in out] == [None, "cannot read a BAD text", None]
+    assert out[2][0] == {"labels": ["x"], "spans": [], "unmatched": [], "raw": None,
+                         "warnings": [], "truncated": False}
+    with pytest.raises(SeqGPTError, match="BAD"):  # every text refused: a job error
+        run_batch(model, "extract", ["BAD", "BAD too"], ["x"], {})
 
 
 # ------------------------------------------------------------------ command line
