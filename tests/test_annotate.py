@@ -226,6 +226,18 @@ def test_a_half_written_chunk_is_dropped_on_resume(tmp_path: Path, nlu, monkeypa
     assert out.read_bytes() == full and summary.resumed == 8
 
 
+def test_reopened_output_reports_its_truncated_size(tmp_path: Path) -> None:
+    # The checkpoint stores tell(): after dropping a half-written chunk it must be the new end
+    # even if the next chunk writes nothing (all its records bad).
+    path = tmp_path / "out.jsonl"
+    path.write_bytes(b"0123456789")
+    with annotate_job._open_output(str(path), 4) as handle:
+        assert handle.tell() == 4
+        handle.write(b"")
+        assert handle.tell() == 4
+    assert path.read_bytes() == b"0123"
+
+
 def test_changed_job_or_input_is_refused(tmp_path: Path, nlu) -> None:
     source = tmp_path / "in.txt"
     source.write_text("\n".join(corpus(6)) + "\n", encoding="utf-8")

@@ -26,7 +26,13 @@ _EPILOG = """examples:
 IN: JSON Lines (.jsonl, the text in --text-field), CSV/TSV with a header (--text-column), plain
 text (.txt or stdin, one text per line), Parquet (--engine ray). --option KEY=VALUE passes a
 model option to every call (threshold=0.3, nested=true, multi_label=true); its value is read as
-JSON when it parses, else as a string."""
+JSON when it parses, else as a string.
+
+Composite tasks: ner, sentiment, topic take labels like extract; slots takes the slot names
+(intents: --option 'intents=["book","cancel"]'); relations the relation names or a JSON object
+{"name": ["head type", "tail type"]} (entity types: --option 'entity_types=["person"]');
+events a JSON schema {"type": ["role", ...]}; extract-json a JSON schema; answer a JSON list of
+questions asked of every text."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -273,6 +273,7 @@ def _save(path: str, state: _State) -> None:
 def _open_output(path: str, size: int) -> IO[bytes]:
     handle = open(path, "ab")  # closed by run()
     handle.truncate(size)  # drop what a killed run wrote after its last checkpoint
+    handle.seek(0, os.SEEK_END)  # truncate() leaves the position (and so tell()) where it was
     return handle
 
 
