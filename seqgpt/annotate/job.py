@@ -24,6 +24,7 @@ import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -173,48 +174,48 @@ def run(job: Job, model: Model | None = None) -> Summary:
         raise AnnotateError("a loaded model cannot be shared by worker processes; pass its "
                             "name instead")
     started = time.monotonic()
-    state = _open_state(job, fingerprint(job, fmt, labels))
-    resumed = state.records
-    out = _open_output(job.output, state.output_bytes)
-    errors = _ErrorsFile(job.errors_path, state.errors_bytes)
-    handle = open_input(job.input)
-    progress = None
-    engine: _InProcess | _Pool | None = None
-    try:
+    with ExitStack() as files:
+        handle = open_input(job.input)
+        if job.input != "-":
+            files.enter_context(handle)
+        state = _open_state(job, fingerprint(job, fmt, labels))
+        resumed = state.records
+        out = files.enter_context(_open_output(job.output, state.output_bytes))
+        errors = _ErrorsFile(job.errors_path, state.errors_bytes)
+        files.callback(errors.close)
         source = Source(handle)
         records = read_records(source, fmt, job.text_field)
         _skip_done(records, source, state, job.input)
         engine = (_InProcess(model or _load(job.model)) if job.workers == 1
                   else _Pool(job.model, job.workers))
+        files.callback(engine.close)
         progress = Progress(_size(job.input), start=state.input_bytes, tty=job.progress)
-        pending: deque[tuple[_Chunk, Future]] = deque()
-        for chunk in _chunks(records, source, job.chunk_size):
-            texts = [r.text for r in chunk.records if r.text is not None]
-            pending.append((chunk, engine.submit(job.task, texts, labels, job.call_options())))
-            while len(pending) > engine.depth:
-                _commit(job, state, out, errors, *pending.popleft())
-                progress.update(state.records, state.errors, state.input_bytes,
-                                state.records - resumed)
-        while pending:
-            _commit(job, state, out, errors, *pending.popleft())
+        files.callback(progress.close)
+
+        def commit(chunk: _Chunk, future: Future) -> None:
+            _commit(job, state, out, errors, chunk, future)
+            progress.update(state.records, state.errors, state.input_bytes,
+                            state.records - resumed)
+
+        try:
+            pending: deque[tuple[_Chunk, Future]] = deque()
+            for chunk in _chunks(records, source, job.chunk_size):
+                texts = [r.text for r in chunk.records if r.text is not None]
+                pending.append((chunk, engine.submit(job.task, texts, labels,
+                                                     job.call_options())))
+                while len(pending) > engine.depth:
+                    commit(*pending.popleft())
+            while pending:
+                commit(*pending.popleft())
+        except KeyboardInterrupt:
+            print(f"\nannotate: stopped after {state.records:,} records; re-run the same "
+                  "command to resume", file=sys.stderr)
+            raise
         state.done = True
         _save(job.checkpoint_path, state)
         if progress.tty:
             progress.update(state.records, state.errors, state.input_bytes,
                             state.records - resumed, force=True)
-    except KeyboardInterrupt:
-        print(f"\nannotate: stopped after {state.records:,} records; re-run the same command "
-              "to resume", file=sys.stderr)
-        raise
-    finally:
-        if engine is not None:
-            engine.close()
-        if progress is not None:
-            progress.close()
-        if job.input != "-":
-            handle.close()
-        out.close()
-        errors.close()
     return Summary(job.output, job.errors_path, state.records, state.annotated, state.errors,
                    resumed, time.monotonic() - started)
 
