@@ -354,6 +354,9 @@ def _arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=os.environ.get("SEQGPT_MODEL"),
                         help="hub id or local folder (default: $SEQGPT_MODEL, else the embedded "
                              "default model)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="compact models: the score a span needs (default: the model's own, "
+                             "0.5 for the default model)")
     parser.add_argument("--json", default=None, metavar="PATH",
                         help="also write the scores (with P and R) as JSON to PATH")
 
@@ -372,7 +375,8 @@ def run(args: argparse.Namespace) -> int:
              else [n for t in tasks for n in DATASETS[t]])
     for name in names:
         registry.get(name)  # an unknown name fails before the model loads
-    model = seqgpt.load(args.model)
+    options = {} if args.threshold is None else {"threshold": args.threshold}
+    model = seqgpt.load(args.model, **options)
     started = time.perf_counter()
     results = []
     for name in names:
@@ -386,7 +390,8 @@ def run(args: argparse.Namespace) -> int:
           file=sys.stderr)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
-            json.dump({"model": args.model or "default", "limit": args.limit, "seed": args.seed,
+            json.dump({"model": args.model or "default", "options": options,
+                       "limit": args.limit, "seed": args.seed,
                        "seconds": round(seconds, 1), "results": [r.to_dict() for r in results]},
                       out, ensure_ascii=False, indent=1)
     return 0
