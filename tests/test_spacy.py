@@ -166,33 +166,29 @@ def _fresh_python(code: str, site: Path | None = None) -> dict:
     return json.loads(done.stdout.splitlines()[-1])
 
 
+# Only spaCy is imported: the factories must come from the entry points (no model is loaded).
 SPACY_ONLY = """
     import json, spacy
-    nlp = spacy.blank("en")
-    nlp.add_pipe("seqgpt_ner", config={"labels": ["person"], "model": %r})
-    nlp.add_pipe("seqgpt_textcat", config={"labels": ["a", "b"], "model": %r})
-    nlp.to_disk(%r)
-    loaded = spacy.load(%r)
-    doc = loaded("Tim Cook visited Beijing.")
-    print(json.dumps({"pipes": loaded.pipe_names, "cats": sorted(doc.cats)}))
+    nlp = spacy.blank("en")  # a new Language loads the spacy_factories entry points
+    metas = {name: nlp.get_factory_meta(name) for name in ("seqgpt_ner", "seqgpt_textcat")}
+    print(json.dumps({name: sorted(meta.default_config) for name, meta in metas.items()}))
 """
+EXPECTED = {"seqgpt_ner": ["alignment", "batch_size", "labels", "model", "options",
+                           "overwrite_ents", "spans_key"],
+            "seqgpt_textcat": ["batch_size", "labels", "model", "options"]}
 
 
-def test_entry_point_lines_register_the_factories(tmp_path: Path, tiny_model_dir: Path) -> None:
-    # The exact lines asked for in pyproject.toml, in a dist-info that importlib.metadata finds:
-    # spaCy must locate both factories with no import of seqgpt, save and spacy.load them.
+def test_entry_point_lines_register_the_factories(tmp_path: Path) -> None:
+    # The exact lines asked for in pyproject.toml, in a dist-info that importlib.metadata finds.
     info = tmp_path / "site" / "seqgpt_spacy_probe-0.dist-info"
     info.mkdir(parents=True)
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: seqgpt-spacy-probe\n"
                                    "Version: 0\n")
     (info / "entry_points.txt").write_text(ENTRY_POINTS)
-    model, folder = str(tiny_model_dir), str(tmp_path / "pipeline")
-    got = _fresh_python(SPACY_ONLY % (model, model, folder, folder), tmp_path / "site")
-    assert got["pipes"] == ["seqgpt_ner", "seqgpt_textcat"] and got["cats"] == ["a", "b"]
+    assert _fresh_python(SPACY_ONLY, tmp_path / "site") == EXPECTED
 
 
-def test_installed_package_declares_the_entry_points(tiny_model_dir: Path,
-                                                     tmp_path: Path) -> None:
+def test_installed_package_declares_the_entry_points() -> None:
     from importlib.metadata import entry_points
 
     names = {e.name: e.value for e in entry_points(group="spacy_factories")
@@ -202,6 +198,17 @@ def test_installed_package_declares_the_entry_points(tiny_model_dir: Path,
                     "them to pyproject.toml and reinstall (pip install -e .)")
     assert names == {"seqgpt_ner": "seqgpt.annotate.spacy_components:make_ner",
                      "seqgpt_textcat": "seqgpt.annotate.spacy_components:make_textcat"}
-    model, folder = str(tiny_model_dir), str(tmp_path / "pipeline")
-    got = _fresh_python(SPACY_ONLY % (model, model, folder, folder))
-    assert got["pipes"] == ["seqgpt_ner", "seqgpt_textcat"]
+    assert _fresh_python(SPACY_ONLY) == EXPECTED
+
+
+def test_saved_pipeline_loads_with_its_components(tmp_path: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("seqgpt_ner", config={"labels": ["person", "city"], "alignment": "strict"})
+    nlp.add_pipe("seqgpt_textcat", config={"labels": ["travel", "cooking"]})
+    nlp.to_disk(tmp_path / "pipeline")
+    loaded = spacy.load(tmp_path / "pipeline")
+    assert loaded.pipe_names == ["seqgpt_ner", "seqgpt_textcat"]
+    assert loaded.get_pipe("seqgpt_ner").alignment == "strict"
+    doc = loaded("Tim Cook visited Beijing.")
+    assert [e.text for e in doc.ents] == ["Tim Cook", "Beijing"] and set(doc.cats) == {
+        "travel", "cooking"}
