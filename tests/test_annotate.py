@@ -354,7 +354,7 @@ def test_cli_reads_stdin_and_prints_a_summary(tmp_path: Path, nlu, capsys, monke
     out = tmp_path / "out.jsonl"
     assert main(["annotate", "-", "-o", str(out), "--labels", "person",
                  "--option", "threshold=0.4", "--option", "nested=false"]) == 0
-    assert "2 records: 1 annotated, 1 errors" in capsys.readouterr().err
+    assert "2 records: 1 annotated, 1 error (see" in capsys.readouterr().err
     state = json.loads(Path(f"{out}.checkpoint.json").read_text())
     assert state["fingerprint"]["options"] == {"threshold": 0.4, "nested": False}
     assert state["done"] and state["fingerprint"]["input_format"] == "text"

@@ -93,7 +93,8 @@ class Summary:
         return (self.records - self.resumed) / self.seconds if self.seconds > 0 else 0.0
 
     def line(self) -> str:
-        errors = f", {self.errors:,} errors (see {self.errors_path})" if self.errors else ""
+        plural = "" if self.errors == 1 else "s"
+        errors = f", {self.errors:,} error{plural} (see {self.errors_path})" if self.errors else ""
         resumed = f", {self.resumed:,} done before this run" if self.resumed else ""
         return (f"annotate: {self.records:,} records: {self.annotated:,} annotated{errors}"
                 f"{resumed}; {self.seconds:.1f} s, {self.rate:,.1f} records/s -> {self.output}")
