@@ -238,7 +238,7 @@ def test_reopened_output_reports_its_truncated_size(tmp_path: Path) -> None:
     assert path.read_bytes() == b"0123"
 
 
-def test_changed_job_or_input_is_refused(tmp_path: Path, nlu) -> None:
+def test_changed_job_or_input_is_refused(tmp_path: Path, nlu, tiny_model_dir: Path) -> None:
     source = tmp_path / "in.txt"
     source.write_text("\n".join(corpus(6)) + "\n", encoding="utf-8")
     out = tmp_path / "out.jsonl"
@@ -250,6 +250,8 @@ def test_changed_job_or_input_is_refused(tmp_path: Path, nlu) -> None:
     with pytest.raises(AnnotateError, match="options was {}, now {'threshold': 0.3}"):
         run(Job(str(source), str(out), labels="person,city", options={"threshold": 0.3}),
             model=nlu)
+    with pytest.raises(AnnotateError, match="model was 'default sha256:[0-9a-f]{16}', now '"):
+        run(Job(str(source), str(out), labels="person,city", model=str(tiny_model_dir)))
     with pytest.raises(AnnotateError, match="task was 'extract', now 'classify'"):
         run(Job(str(source), str(out), task="classify", labels="person,city"), model=nlu)
     source.write_text("Someone else.\n" + "\n".join(corpus(6)[1:]) + "\n", encoding="utf-8")
