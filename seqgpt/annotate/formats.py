@@ -73,15 +73,22 @@ class Source:
             yield raw
 
 
-def read_records(source: Source, fmt: str, text_field: str) -> Iterator[Record]:
-    """Stream the records of ``source``. Lines end at ``\\n`` only (``\\r\\n`` is stripped)."""
+def read_records(source: Source, fmt: str, text_field: str,
+                 name: str = "input") -> Iterator[Record]:
+    """Stream the records of ``source`` (called ``name`` in errors). Lines end at ``\\n`` only
+    (``\\r\\n`` is stripped)."""
     if fmt == "jsonl":
-        return _jsonl(source, text_field)
-    if fmt == "text":
-        return _text(source, text_field)
-    if fmt in ("csv", "tsv"):
-        return _csv(source, text_field, "," if fmt == "csv" else "\t")
-    raise InputFormatError(f"{fmt} input is read only by --engine ray")
+        records = _jsonl(source, text_field)
+    elif fmt == "text":
+        records = _text(source, text_field)
+    elif fmt in ("csv", "tsv"):
+        records = _csv(source, text_field, "," if fmt == "csv" else "\t")
+    else:
+        raise InputFormatError(f"{name}: {fmt} input is read only by --engine ray")
+    try:
+        yield from records
+    except InputFormatError as err:
+        raise InputFormatError(f"{name}: {err}") from None
 
 
 def _decoded(source: Source) -> Iterator[tuple[int, str | None]]:
@@ -182,13 +189,17 @@ def _csv(source: Source, text_field: str, delimiter: str) -> Iterator[Record]:
             yield _with_text(start, dict(zip(header, row, strict=True)), text_field)
 
 
-def parquet_records(data: bytes, text_field: str) -> Iterator[Record]:
+def parquet_records(data: bytes, text_field: str, name: str = "input") -> Iterator[Record]:
     """The rows of one Parquet file (``line`` is the 1-based row number)."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(io.BytesIO(data))
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except pa.ArrowException as err:
+        raise InputFormatError(f"{name}: not a readable Parquet file ({err})") from None
     if text_field not in table.column_names:
-        raise InputFormatError(f"the Parquet file has no column {text_field!r} (columns: "
+        raise InputFormatError(f"{name}: no column {text_field!r} (columns: "
                                f"{', '.join(table.column_names)}); name it with --text-column")
     for row_no, row in enumerate(table.to_pylist(), 1):
         yield _with_text(row_no, row, text_field)

@@ -185,7 +185,8 @@ def run(job: Job, model: Model | None = None) -> Summary:
         errors = _ErrorsFile(job.errors_path, state.errors_bytes)
         files.callback(errors.close)
         source = Source(handle)
-        records = read_records(source, fmt, job.text_field)
+        records = read_records(source, fmt, job.text_field,
+                               "stdin" if job.input == "-" else job.input)
         _skip_done(records, source, state, job.input)
         engine = (_InProcess(model or _load(job.model)) if job.workers == 1
                   else _Pool(job.model, job.workers))

@@ -40,9 +40,10 @@ class _Split:
     def __call__(self, files: dict[str, np.ndarray]) -> Iterator[dict[str, np.ndarray]]:
         for path, data in zip(files["path"], files["bytes"], strict=True):
             if self.fmt == "parquet":
-                records = parquet_records(data, self.text_field)
+                records = parquet_records(data, self.text_field, str(path))
             else:
-                records = read_records(Source(io.BytesIO(data)), self.fmt, self.text_field)
+                records = read_records(Source(io.BytesIO(data)), self.fmt, self.text_field,
+                                       str(path))
             rows: list[dict[str, Any]] = []
             for record in records:
                 rows.append(_row(str(path), record))
