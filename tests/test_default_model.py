@@ -49,3 +49,35 @@ def test_sensible_answers_in_english_and_chinese(nlu: seqgpt.Model) -> None:
     assert ("人物", "马云") in [(s.label, s.text) for s in chinese.spans]
     c = nlu.classify("What is the capital of France?", ["location", "person", "number"])
     assert c.labels == ["location"]
+
+
+def test_single_label_scores_are_a_distribution_multi_label_scores_are_not(
+        nlu: seqgpt.Model) -> None:
+    labels = ["positive", "negative", "neutral"]
+    single = nlu.classify("I hated every minute of it.", labels)
+    assert single.labels == ["negative"]
+    assert abs(sum(single.scores.values()) - 1.0) < 1e-3
+    multi = nlu.classify("I hated every minute of it.", labels, multi_label=True)
+    assert multi.labels == [label for label in labels if multi.scores[label] >= 0.5]
+    # multi-label scores are the head's own, the same as single-label without the blend
+    head_only = nlu.classify("I hated every minute of it.", labels, similarity_weight=0.0)
+    assert head_only.scores == multi.scores
+
+
+def test_many_labels_are_read_in_one_pass_and_still_ranked(nlu: seqgpt.Model) -> None:
+    labels = [f"unrelated topic {i}" for i in range(40)] + ["travel", "cooking", "banking"]
+    texts = ["Book me a flight to Paris and a hotel near the station.",
+             "How long should I bake the bread, and at what temperature?"]
+    results = nlu.classify(texts, labels)
+    assert [r.labels for r in results] == [["travel"], ["cooking"]]
+    for r in results:
+        assert set(r.scores) == set(labels) and abs(sum(r.scores.values()) - 1.0) < 1e-3
+    passes = []
+    original = nlu.backend.featurizer.windows
+    nlu.backend.featurizer.windows = lambda text, group: passes.append(group) or original(
+        text, group)
+    try:
+        nlu.classify(texts[:1], labels)
+    finally:
+        del nlu.backend.featurizer.windows
+    assert len(passes) == 1 and len(passes[0]) == nlu.backend.options.max_labels_per_pass
