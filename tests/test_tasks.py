@@ -199,6 +199,14 @@ def test_relations_batch_across_texts_and_classify_each_pair_text_once() -> None
     assert len(backend.calls[1][1]) == len(set(backend.calls[1][1])) == 12 + 2
 
 
+def test_default_entity_types_follow_each_texts_language() -> None:
+    backend = Scripted({"person": ["Tim Cook"], "人名": ["马云"]})
+    results = seqgpt.Model(backend).relations(["马云创办了阿里巴巴。", EN], ["founder of"])
+    assert [[s.text for s in r.entities] for r in results] == [["马云"], ["Tim Cook"]]
+    assert [labels for kind, _, labels in backend.calls if kind == "extract"] == [
+        ["人名", "机构名", "地名"], ["person", "organization", "location"]]
+
+
 def test_given_entities_skip_extraction_and_are_checked() -> None:
     backend = Scripted({})
     model = seqgpt.Model(backend)

@@ -105,8 +105,7 @@ def relations(model: Model, text: str | list[str],
     if entities is not None:
         found = _given_entities(batch, [entities] if single else entities)
     else:
-        types = _entity_types(entity_types, signatures, batch)
-        found = [r.spans for r in model.extract(batch, types, **options)]
+        found = _extract_entities(model, batch, entity_types, signatures, options)
     results = []
     requests: dict[str, int] = {}
     planned: list[list[tuple[Span, Span, int]]] = []
@@ -188,13 +187,25 @@ def _relation_types(value: object) -> tuple[list[str], Signatures | None]:
     return labels, signatures
 
 
-def _entity_types(value: object, signatures: Signatures | None, batch: list[str]) -> list[str]:
-    if value is not None:
-        return common.names(value, "entity_types")
+def _extract_entities(model: Model, batch: list[str], entity_types: object,
+                      signatures: Signatures | None, options: dict[str, Any]) -> list[list[Span]]:
+    """One extract call for the whole batch, or one per language when the default types (which
+    differ by language) are used."""
     named = [t for signature in (signatures or {}).values() if signature for t in signature]
-    if named:
-        return list(dict.fromkeys(named))
-    return DEFAULT_ENTITY_TYPES["zh" if all(common.is_chinese(t) for t in batch) else "en"]
+    if entity_types is not None or named:
+        types = (common.names(entity_types, "entity_types") if entity_types is not None
+                 else list(dict.fromkeys(named)))
+        return [r.spans for r in model.extract(batch, types, **options)]
+    found: list[list[Span]] = [[] for _ in batch]
+    by_language: dict[str, list[int]] = {}
+    for i, text in enumerate(batch):
+        by_language.setdefault("zh" if common.is_chinese(text) else "en", []).append(i)
+    for language, indices in by_language.items():
+        results = model.extract([batch[i] for i in indices], DEFAULT_ENTITY_TYPES[language],
+                                **options)
+        for i, result in zip(indices, results, strict=True):
+            found[i] = result.spans
+    return found
 
 
 def _given_entities(batch: list[str], given: object) -> list[list[Span]]:
