@@ -17,6 +17,7 @@ run, so a resumed job writes exactly the bytes a one-shot job would.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -181,13 +182,17 @@ def run(job: Job, model: Model | None = None) -> Summary:
             files.enter_context(handle)
         state = _open_state(job, fingerprint(job, fmt, labels))
         resumed = state.records
-        out = files.enter_context(_open_output(job.output, state.output_bytes))
-        errors = _ErrorsFile(job.errors_path, state.errors_bytes)
-        files.callback(errors.close)
         source = Source(handle)
         records = read_records(source, fmt, job.text_field,
                                "stdin" if job.input == "-" else job.input)
         _skip_done(records, source, state, job.input)
+        # Reading one record now surfaces a bad input (a CSV header without the text column)
+        # before any output file is created or truncated.
+        first = next(records, None)
+        records = itertools.chain([first] if first else [], records)
+        out = files.enter_context(_open_output(job.output, state.output_bytes))
+        errors = _ErrorsFile(job.errors_path, state.errors_bytes)
+        files.callback(errors.close)
         engine = (_InProcess(model or _load(job.model)) if job.workers == 1
                   else _Pool(job.model, job.workers))
         files.callback(engine.close)
@@ -329,7 +334,8 @@ def _skip_done(records: Iterator[Record], source: Source, state: _State, name: s
 
 def _chunks(records: Iterator[Record], source: Source, size: int) -> Iterator[_Chunk]:
     # Each chunk is yielded before the next record is read, so the source's offset and hash
-    # are exactly those of the input up to the chunk's end.
+    # are exactly those of the input up to the chunk's end (run() reads the first record
+    # early, which only ever belongs to the first chunk).
     batch: list[Record] = []
     for record in records:
         batch.append(record)
