@@ -11,6 +11,9 @@ start to the first output line: imports, model loads, Ray start) and the steady 
 then whether every run wrote the same records in input order and how often their spans agree.
 The machine's load average before/after and the share of CPU other processes used during each
 run are printed too: on a shared machine the absolute numbers are slower than on idle cores.
+Sentences per CPU second (the command's and its worker processes' user + system time) is less
+sensitive to that contention; Ray's actors are not children of the command, so it is not given
+for Ray.
 """
 
 from __future__ import annotations
@@ -81,13 +84,17 @@ def run(name: str, source: Path, folder: Path, n: int) -> dict[str, Any]:
     stderr = child.stderr.read() if child.stderr else ""
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({child.returncode}):\n{stderr[-2000:]}")
+    cpu = child_seconds() - ours
     others = None
     if busy is not None:
-        spent = (busy_seconds() - busy) - (child_seconds() - ours)
+        spent = (busy_seconds() - busy) - cpu
         others = round(min(1.0, max(0.0, spent / (wall * (os.cpu_count() or 1)))), 3)
     report = {"run": name, "command": " ".join(["seqgpt", *command[3:]]), "sentences": n,
               "wall_s": round(wall, 1), "sentences_per_s": round(n / wall, 1),
               "others_cpu_share": others}
+    if name != "ray":
+        report["cpu_s"] = round(cpu, 1)
+        report["sentences_per_cpu_s"] = round(n / cpu, 1)
     if first is not None and first_lines is not None and wall > first:
         report["startup_s"] = round(first, 1)
         report["steady_sentences_per_s"] = round((n - first_lines) / (wall - first), 1)
@@ -139,11 +146,12 @@ def main() -> None:
     print(f"\ncorpus: {summary['corpus']}; labels {LABELS}; {os.cpu_count()} cores; load "
           f"average before {load_before[0]:.2f}, after {load_after[0]:.2f}")
     print(f"{'run':>5} {'wall s':>8} {'sent/s':>8} {'start s':>8} {'steady/s':>9} "
-          f"{'others':>7} {'order':>6} {'same':>6}")
+          f"{'sent/cpu-s':>10} {'others':>7} {'order':>6} {'same':>6}")
     for r in results:
+        others = r["others_cpu_share"]
         print(f"{r['run']:>5} {r['wall_s']:>8} {r['sentences_per_s']:>8} "
               f"{r.get('startup_s', '-'):>8} {r.get('steady_sentences_per_s', '-'):>9} "
-              f"{r['others_cpu_share'] if r['others_cpu_share'] is not None else '-':>7} "
+              f"{r.get('sentences_per_cpu_s', '-'):>10} {others if others is not None else '-':>7} "
               f"{str(r['input_order']):>6} {r['same_spans_as_first_run']:>6}")
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
