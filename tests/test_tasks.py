@@ -5,6 +5,7 @@ rules on scripted models, batching, pruning and input errors."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -167,6 +168,26 @@ def test_relations_from_a_model_without_scores() -> None:
     result = seqgpt.Model(backend).relations(EN, ["works for", "located in"], TYPES["en"])
     assert [(r.head.text, r.tail.text, r.label, r.score) for r in result.relations] == [
         ("Jack Ma", "Beijing", "located in", 1.0)]
+
+
+def test_relations_ask_a_scoring_backend_for_independent_label_scores() -> None:
+    @dataclass
+    class Options:
+        threshold: float = 0.5
+        multi_label: bool = False
+
+    class Recording(Scripted):
+        options = Options()
+        seen: list[dict[str, Any]] = []
+
+        def classify(self, texts: list[str], labels: list[str],
+                     **options: Any) -> list[Classification]:
+            self.seen.append(options)
+            return super().classify(texts, labels)
+
+    backend = Recording(PEOPLE)
+    seqgpt.Model(backend).relations(EN, ["works for"], TYPES["en"])
+    assert backend.seen == [{"multi_label": True}]
 
 
 def test_relations_from_labels_without_scores() -> None:

@@ -5,7 +5,10 @@ was built (``seqgpt.data.relations``).
 
 A pair becomes a relation only when the classifier gives a relation name a score of at least
 ``min_score`` (a generative model: names it in its answer); otherwise the pair has no
-relation. Being mentioned in the same text is never enough.
+relation. Being mentioned in the same text is never enough. A backend that can score labels
+independently (the compact one, ``multi_label=True``) is asked to: each score is then the
+probability that this relation holds for the pair, not a share of a distribution over the
+relation names, which would crown some name for every pair.
 
 Pruning keeps the number of classified pairs linear in the number of texts: only pairs whose
 mentions are at most ``max_distance`` characters apart (the gap between them), at most
@@ -114,8 +117,9 @@ def relations(model: Model, text: str | list[str],
         results.append(RelationExtraction(text_i, list(mentions), skipped_pairs=skipped))
         planned.append([(h, t, requests.setdefault(compose.relation_text(text_i, h.text, t.text),
                                                    len(requests))) for h, t in pairs])
-    answers: list[Classification] = (model.classify(list(requests), labels, **options)
-                                     if requests else [])
+    independent = {"multi_label": True} if common.takes_option(model, "multi_label") else {}
+    answers: list[Classification] = (
+        model.classify(list(requests), labels, **{**independent, **options}) if requests else [])
     for result, pairs in zip(results, planned, strict=True):
         for head, tail, n in pairs:
             for label in labels:
