@@ -112,10 +112,11 @@ def test_run_folder_is_claimed_once_and_resumed_only_with_the_same_data(tmp_path
 def test_steps_come_from_epochs_and_replay_share() -> None:
     args = training_args({}, scratch=False, replay=0.5, n_instances=80, epochs=3, has_dev=True)
     assert (args.steps, args.eval_every, args.replay_ratio) == (30, 10, 0.5)  # 8 own per batch
-    assert args.head_lr == 1e-4 and args.label_augment_rate == 0.0  # continuing a trained model
+    assert args.warmup == 15  # half the run when continuing a trained model
+    assert args.max_tokens == 128 and args.label_augment_rate == 0.0  # continuing a model
     scratch = training_args({"steps": 7}, scratch=True, replay=0.0, n_instances=80, epochs=3,
                             has_dev=False)
-    assert scratch.steps == 7 and scratch.head_lr == TrainingArgs.head_lr
+    assert scratch.steps == 7 and scratch.max_tokens == TrainingArgs.max_tokens
     with pytest.raises(TrainError, match="unknown training setting 'lr'"):
         training_args({"lr": 1.0}, scratch=False, replay=0.5, n_instances=8, epochs=1,
                       has_dev=False)
