@@ -2,6 +2,7 @@
 
     python benchmarks/annotate_throughput.py                    # 10,000 CoNLL-2003 sentences
     python benchmarks/annotate_throughput.py --sentences 2000 --runs 1,2 --json out.json
+    python benchmarks/annotate_throughput.py --sentences 1000 --kills 3   # resume evidence
 
 The corpus is read from the shared data with the project's readers (never copied into the
 repository) and written to a temporary folder as JSON Lines. Each configuration runs the real
@@ -14,6 +15,11 @@ run are printed too: on a shared machine the absolute numbers are slower than on
 Sentences per CPU second (the command's and its worker processes' user + system time) is less
 sensitive to that contention; Ray's actors are not children of the command, so it is not given
 for Ray.
+
+``--kills N`` measures nothing: it runs a one-worker job once, then the same job again killed
+with SIGKILL N times at random moments (each time after it committed at least one more chunk)
+and resumed, and compares the two outputs byte for byte (every run on one torch thread, so every
+run adds in the same order).
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
+import signal
 import subprocess
 import sys
 import tempfile
@@ -102,6 +110,49 @@ def run(name: str, source: Path, folder: Path, n: int) -> dict[str, Any]:
     return report
 
 
+def resume_check(source: Path, folder: Path, kills: int, seed: int) -> dict[str, Any]:
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+
+    def command(out: Path) -> list[str]:
+        return [sys.executable, "-m", "seqgpt.cli", "annotate", str(source), "-o", str(out),
+                "--task", "extract", "--labels", LABELS, "--no-progress", "--chunk-size", "32"]
+
+    def committed(checkpoint: Path) -> int:
+        return json.loads(checkpoint.read_text())["records"] if checkpoint.exists() else 0
+
+    once, out = folder / "once.jsonl", folder / "killed.jsonl"
+    checkpoint = Path(f"{out}.checkpoint.json")
+    subprocess.run(command(once), env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    draw = random.Random(seed)
+    events = []
+    for _ in range(kills):
+        before = committed(checkpoint)
+        child = subprocess.Popen(command(out), env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        while child.poll() is None and committed(checkpoint) <= before:
+            time.sleep(0.05)
+        time.sleep(draw.uniform(0.0, 3.0))
+        if child.poll() is not None:
+            events.append({"finished_before_the_kill": True})
+            break
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        state = json.loads(checkpoint.read_text())
+        data = out.read_bytes()
+        events.append({"checkpoint_records": state["records"],
+                       "checkpoint_output_bytes": state["output_bytes"],
+                       "output_bytes_at_kill": len(data),
+                       "lines_after_checkpoint": data[state["output_bytes"]:].count(b"\n"),
+                       "ends_mid_line": bool(data) and not data.endswith(b"\n")})
+        print(json.dumps(events[-1]), flush=True)
+    subprocess.run(command(out), env=env, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return {"kills": events, "records": once.read_bytes().count(b"\n"),
+            "identical_to_one_shot": out.read_bytes() == once.read_bytes()}
+
+
 def spans(path: Path) -> list[tuple[str, list[tuple[str, int, int]]]]:
     rows = map(json.loads, path.read_text(encoding="utf-8").splitlines())
     return [(r["text"], [(s["label"], s["start"], s["end"]) for s in r["result"]["spans"]])
@@ -114,6 +165,9 @@ def main() -> None:
     parser.add_argument("--data", default="conll2003:train", help="dataset:split to read")
     parser.add_argument("--runs", default="1,2,ray", help="comma-separated: 1, 2, ray")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--kills", type=int, default=0,
+                        help="instead: kill -9 and resume a job N times, compare with one shot")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
     args = parser.parse_args()
     names = [r.strip() for r in args.runs.split(",") if r.strip()]
     unknown = [r for r in names if r not in RUNS]
@@ -128,6 +182,9 @@ def main() -> None:
         source = folder / "corpus.jsonl"
         source.write_text("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
                                   for i, t in enumerate(texts)), encoding="utf-8")
+        if args.kills:
+            print(json.dumps(resume_check(source, folder, args.kills, args.seed)))
+            return
         for name in names:
             results.append(run(name, source, folder, len(texts)))
             print(json.dumps(results[-1], ensure_ascii=False), flush=True)
