@@ -41,23 +41,35 @@ from seqgpt.train.devset import headline
 SETS = ("wnut17", "re3d", "gum")
 
 
-def train_sample(name: str, size: int, seed: int) -> list[AtomicInstance]:
-    """``size`` sentences of the train split, the smaller samples inside the larger ones."""
+def train_sample(name: str, size: int, seed: int,
+                 dev_size: int = 0) -> tuple[list[AtomicInstance], list[AtomicInstance]]:
+    """``size`` sentences of the train split (the smaller samples inside the larger ones) and
+    ``dev_size`` others of it, from the end of the same shuffled order: a dev set the user
+    would have, never the reported split."""
     found = list(registry.read(name, "train"))
     random.Random(f"few-shot:{seed}:{name}").shuffle(found)
-    return found[:size]
+    if size + dev_size > len(found):
+        raise SystemExit(f"{name} train has {len(found)} sentences, fewer than {size} + "
+                         f"{dev_size} (dev)")
+    return found[:size], found[len(found) - dev_size:]
 
 
-def scores(model: seqgpt.Model, limit: int, forget_limit: int, seed: int) -> dict[str, float]:
-    """Headline (F1 / accuracy, in %) per ``dataset (task)`` row of every zero-shot dev set:
-    the same seeded sample every time (``limit`` of the NER sets, ``forget_limit`` of others)."""
+def scores(model: seqgpt.Model, limit: int, forget_limit: int,
+           seed: int) -> tuple[dict[str, float], dict[str, list[float]]]:
+    """Headline (F1 / accuracy, in %) per ``dataset (task)`` row of every zero-shot dev set
+    (the same seeded sample every time: ``limit`` of the NER sets, ``forget_limit`` of others),
+    and precision / recall of the NER sets' rows."""
     out: dict[str, float] = {}
+    detail: dict[str, list[float]] = {}
     for name in sorted(registry.ZERO_SHOT_DEV):
         size = limit if name in SETS else forget_limit
         instances = sample(load_instances(name, None), size, seed, name)
         for result in evaluate(model, instances, batch_size=32).results:
-            out[f"{result.dataset} ({result.task})"] = 100 * headline(result)
-    return out
+            row = f"{result.dataset} ({result.task})"
+            out[row] = 100 * headline(result)
+            if name in SETS:
+                detail[row] = [round(100 * result.precision, 1), round(100 * result.recall, 1)]
+    return out, detail
 
 
 def budget(size: int, replay: float, epochs: float, max_steps: int) -> int:
@@ -68,20 +80,26 @@ def budget(size: int, replay: float, epochs: float, max_steps: int) -> int:
 
 def adapt(name: str, size: int, replay: float, args: argparse.Namespace,
           replay_file: Path) -> dict[str, object]:
+    """One fine-tune and its scores. With ``--dev-size``, the user's dev set (held-out train
+    sentences) picks the best epoch, stops early and picks the extraction threshold."""
     steps = budget(size, replay, args.epochs, args.max_steps)
+    data, dev = train_sample(name, size, args.seed, args.dev_size)
     with tempfile.TemporaryDirectory() as folder:
         started = time.time()
-        out = finetune(train_sample(name, size, args.seed), Path(folder) / "model",
-                       replay=replay, replay_data=replay_file if replay else None,
+        out = finetune(data, Path(folder) / "model", dev=dev or None, replay=replay,
+                       replay_data=replay_file if replay else None,
                        replay_size=args.replay_size, steps=steps, threads=args.threads)
         seconds = time.time() - started
-        after = scores(seqgpt.load(out), args.limit, args.forget_limit, args.seed)
-    return {"steps": steps, "train_seconds": round(seconds, 1), "scores": after}
+        run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+        kept = json.loads((out / "seqgpt_config.json").read_text(encoding="utf-8"))["card"]
+        after, detail = scores(seqgpt.load(out), args.limit, args.forget_limit, args.seed)
+    return {"steps": run["steps"], "kept_step": kept["step"], "train_seconds": round(seconds, 1),
+            "scores": after, "precision_recall": detail, "threshold": run.get("threshold")}
 
 
 def epoch(args: argparse.Namespace, replay_file: Path) -> dict[str, object]:
     """One epoch on ``--epoch-size`` wnut17 sentences, in this (fresh) process."""
-    data = train_sample("wnut17", args.epoch_size, args.seed)
+    data, _ = train_sample("wnut17", args.epoch_size, args.seed)
     with tempfile.TemporaryDirectory() as folder:
         started = time.time()
         finetune(data, Path(folder) / "model", replay=args.replay[0],
@@ -117,9 +135,9 @@ def table(results: list[dict[str, object]]) -> str:
     base = next((r["scores"] for r in results if r["run"] == "baseline"), None)
     if base is None:
         return "no baseline yet"
-    lines = ["| set | sentences | replay | steps | F1 before | F1 after | change | "
+    lines = ["| set | sentences | replay | dev | steps (kept) | F1 before | F1 after | change | "
              "forgetting: mean change on the other sets | largest drop |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         if not str(r["run"]).startswith("adapt:"):
             continue
@@ -127,7 +145,11 @@ def table(results: list[dict[str, object]]) -> str:
         row = f"{name} (extract)"
         others = {k: after[k] - base[k] for k in after if not k.startswith(f"{name} (")}
         worst = min(others, key=others.get)
-        lines.append(f"| {name} | {r['size']} | {r['replay']} | {r['steps']} | {base[row]:.1f} "
+        chosen = (r.get("threshold") or {}).get("chosen", "-")
+        dev = f"{r['dev_size']}, threshold {chosen}" if r.get("dev_size") else "-"
+        kept = f" ({r['kept_step']})" if r.get("dev_size") else ""
+        lines.append(f"| {name} | {r['size']} | {r['replay']} | {dev} | {r['steps']}{kept} "
+                     f"| {base[row]:.1f} "
                      f"| {after[row]:.1f} | {after[row] - base[row]:+.1f} | "
                      f"{sum(others.values()) / len(others):+.1f} | "
                      f"{worst} {others[worst]:+.1f} |")
@@ -145,6 +167,9 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=100, help="sentences of the adapted set")
     parser.add_argument("--forget-limit", type=int, default=30,
                         help="instances of each other zero-shot dev set")
+    parser.add_argument("--dev-size", type=int, default=0,
+                        help="held-out train sentences as the user's dev set (early stopping, "
+                             "threshold); 0: none")
     parser.add_argument("--replay-size", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
@@ -183,18 +208,21 @@ def main() -> int:
         return 0
     keys = {r["run"] for r in done}
     if "baseline" not in keys:
-        record({"run": "baseline", "load_start": _load(),
-                "scores": scores(seqgpt.load(), args.limit, args.forget_limit, args.seed)})
+        base, detail = scores(seqgpt.load(), args.limit, args.forget_limit, args.seed)
+        record({"run": "baseline", "load_start": _load(), "scores": base,
+                "precision_recall": detail})
     for name in args.sets.split(","):
         for size in (int(x) for x in args.sizes.split(",")):
             for share in args.replay:
-                key = f"adapt:{name}:{size}:replay={share}"
+                key = f"adapt:{name}:{size}:replay={share}" + (
+                    f":dev={args.dev_size}" if args.dev_size else "")
                 if key in keys:
                     continue
                 print(f"== {key}", file=sys.stderr, flush=True)
                 started = _load()
                 result = adapt(name, size, share, args, replay_file)
                 record({"run": key, "set": name, "size": size, "replay": share,
+                        "dev_size": args.dev_size,
                         "load_start": started, "load_end": _load(), **result})
                 print(table(done), flush=True)
     print(table(done))

@@ -153,7 +153,10 @@ def test_train_command_fine_tunes_the_default_model_and_resumes(tmp_path: Path) 
     assert main([*common, "--steps", "2"]) == 0
     record = json.loads((out / "run.json").read_text())
     assert record["state"] == "finished" and record["replayed"] == 6
-    assert "replay: 50% of every batch" in (out / "MODEL_CARD.md").read_text()
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "replay: 50% of every batch" in card and "threshold picked on dev" in card
+    threshold = json.loads((out / "seqgpt_config.json").read_text())["inference"]["threshold"]
+    assert threshold == record["threshold"]["chosen"] in (0.2, 0.3, 0.4, 0.5, 0.6)
     nlu = seqgpt.load(out)
     result = nlu.extract("Eve Stone moved to Oslo in May.", ["person", "city"])
     assert all(result.text[s.start:s.end] == s.text for s in result.spans)
@@ -161,9 +164,3 @@ def test_train_command_fine_tunes_the_default_model_and_resumes(tmp_path: Path) 
     assert main([*common, "--steps", "3", "--resume"]) == 0  # extends the kept checkpoint
     steps = [r["step"] for r in map(json.loads, (out / "log.jsonl").open()) if "loss" in r]
     assert steps == [2, 3]
-
-    fresh = tmp_path / "fresh"
-    assert main(["train", "--data", str(data), "--out", str(fresh), "--replay", "0",
-                 "--steps", "1", "--batch-size", "4"]) == 0
-    assert not (fresh / "checkpoint.pt").exists() and (fresh / "model.safetensors").is_file()
-    assert main(["train", "--data", str(data), "--out", str(fresh), "--steps", "1"]) == 2

@@ -95,6 +95,7 @@ def test_train_command_generative_with_lora_writes_a_plain_model(tmp_path: Path)
                  "--out", str(out), "--replay", "0", "--steps", "3", "--batch-size", "2",
                  "--lora", "--lr", "1e-3"]) == 0
     assert not (out / "adapter_config.json").exists()  # adapters merged into the weights
+    assert not (out / "checkpoint.pt").exists()  # run state removed at the end
     from safetensors.torch import load_file
 
     before, after = load_file(lm / "model.safetensors"), load_file(out / "model.safetensors")
@@ -102,6 +103,8 @@ def test_train_command_generative_with_lora_writes_a_plain_model(tmp_path: Path)
     assert not before["transformer.h.0.attn.c_attn.weight"].equal(
         after["transformer.h.0.attn.c_attn.weight"])  # the trained adapter, merged
     assert seqgpt.load(out, max_new_tokens=4, num_beams=1).extract(TEXT, ["person"]).raw
+    assert main(["train", "--backend", "generative", "--from", str(lm), "--data", str(data),
+                 "--out", str(out), "--replay", "0", "--steps", "3"]) == 2  # finished: refused
     assert main(["train", "--backend", "generative", "--from", str(lm), "--data", str(data),
                  "--out", str(tmp_path / "other"), "--encoder-lr", "1e-5"]) == 2
 

@@ -52,7 +52,7 @@ def finetune(data: DataArg | None, out: str | Path, *, dev: DataArg | None = Non
              replay_size: int | None = None, epochs: float | None = None, resume: bool = False,
              keep_checkpoint: bool = False, fmt: str | None = None, scheme: str = "bio",
              dev_limit: int = 100, base: str = "multilingual-e5-small", encoder_layers: int = 6,
-             **settings: Any) -> Path:
+             calibrate: bool = True, **settings: Any) -> Path:
     """Train on ``data`` and write a model folder to ``out``; returns ``out``.
 
     - ``data``: a file (JSONL in the evaluator's format, CoNLL or CSV; see
@@ -66,6 +66,8 @@ def finetune(data: DataArg | None, out: str | Path, *, dev: DataArg | None = Non
     - ``replay``: share of every batch drawn from the project's mixture (default 0.5 when
       continuing from a trained model, 0 from scratch); ``replay_data`` a mixture file written
       by ``seqgpt data build`` instead of building it from the shared data.
+    - ``calibrate``: with extraction instances in ``dev``, store the extraction threshold
+      with the best dev F1 (0.2-0.6) in the model folder.
     - ``epochs``: passes over ``data`` (default 3; ``steps=`` overrides); ``settings``: any
       field of :class:`seqgpt.train.compact.TrainingArgs` (``batch_size``, ``encoder_lr``, ...).
     """
@@ -114,6 +116,8 @@ def finetune(data: DataArg | None, out: str | Path, *, dev: DataArg | None = Non
           f"{args.steps} steps -> {out}", file=sys.stderr)
     started = time.time()
     trainer.run()
+    if calibrate and any(i.task == "extract" for i in dev_instances):
+        record["threshold"] = _calibrate(out, dev_instances)
     from seqgpt.train.card import write_user_card
 
     record.update(state="finished", seconds=round(time.time() - started, 1), steps=trainer.step,
@@ -127,6 +131,28 @@ def finetune(data: DataArg | None, out: str | Path, *, dev: DataArg | None = Non
             (out / name).unlink(missing_ok=True)
     print(f"model: {out}  (seqgpt.load({str(out)!r}))", file=sys.stderr)
     return out
+
+
+def _calibrate(out: Path, dev: list[AtomicInstance]) -> dict[str, Any]:
+    """Store the extraction threshold with the best dev F1 in the model folder: fine-tuning on
+    sparsely annotated data makes span scores cautious, so the start model's threshold can cost
+    most of the recall (wnut17 in benchmarks/few_shot.py)."""
+    from seqgpt.backends.compact import CONFIG, CompactBackend
+    from seqgpt.train.devset import GRID, threshold_on
+
+    backend = CompactBackend.from_folder(out)
+    current = backend.options.threshold
+    chosen, scores = threshold_on(backend.model, dev, tuple(sorted({*GRID, current})))
+    if scores[chosen] <= scores[current]:
+        chosen = current  # a change must earn its place on dev
+    config = json.loads((out / CONFIG).read_text(encoding="utf-8"))
+    config["inference"] = {**config.get("inference", {}), "threshold": chosen}
+    tmp = out / (CONFIG + ".tmp")
+    tmp.write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
+    tmp.replace(out / CONFIG)
+    print(f"extraction threshold {chosen} (dev F1 by threshold: "
+          f"{', '.join(f'{t}: {100 * f:.1f}' for t, f in scores.items())})", file=sys.stderr)
+    return {"chosen": chosen, "dev_f1": {str(t): f for t, f in scores.items()}}
 
 
 def training_args(settings: dict[str, Any], scratch: bool, replay: float, n_instances: int,

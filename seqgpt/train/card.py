@@ -135,6 +135,11 @@ def write_user_card(out: Path, record: dict[str, Any]) -> Path:
                   "extraction, accuracy for classification); step 0 is the starting model.", "",
                   "| step | dev |", "|---|---|",
                   *(f"| {step} | {100 * value:.1f} |" for step, value in curve), ""]
+        if record.get("threshold"):
+            tried = record["threshold"]["dev_f1"]
+            lines += [f"Extraction threshold picked on dev: {record['threshold']['chosen']} "
+                      f"(stored in the folder's inference defaults; dev F1 by threshold: "
+                      f"{', '.join(f'{t}: {100 * f:.1f}' for t, f in tried.items())}).", ""]
     restricted = [name for name in record.get("replay_datasets", []) if name in RESTRICTIVE]
     lines += ["## Licences", "",
               "Your data's terms apply to the weights."]

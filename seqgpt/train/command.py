@@ -68,6 +68,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                              "overrides")
     parser.add_argument("--resume", action="store_true",
                         help="continue the unfinished run in --out")
+    parser.add_argument("--no-calibrate", dest="calibrate", action="store_false",
+                        help="keep the start model's extraction threshold (default: pick the "
+                             "one with the best --dev F1)")
     parser.add_argument("--keep-checkpoint", action="store_true",
                         help="keep checkpoint.pt after the run (to extend it later)")
     parser.add_argument("--format", dest="fmt", choices=("jsonl", "conll", "csv"), default=None,
@@ -134,6 +137,6 @@ def run(args: argparse.Namespace) -> int:
              replay=args.replay, replay_data=args.replay_data, replay_size=args.replay_size,
              resume=args.resume, keep_checkpoint=args.keep_checkpoint, fmt=args.fmt,
              scheme=args.scheme, dev_limit=args.dev_limit, base=args.base,
-             encoder_layers=args.encoder_layers, **extra, **given)
+             encoder_layers=args.encoder_layers, calibrate=args.calibrate, **extra, **given)
     print(args.out)
     return 0

@@ -67,14 +67,26 @@ def scorer(instances: list[AtomicInstance],
     return score
 
 
+GRID = (0.2, 0.3, 0.4, 0.5, 0.6)
+
+
 def best_threshold(model: SpanModel, names: list[str], limit: int, seed: int,
-                   grid: tuple[float, ...] = (0.2, 0.3, 0.4, 0.5, 0.6)) -> tuple[float, dict]:
+                   grid: tuple[float, ...] = GRID) -> tuple[float, dict]:
     """The extraction threshold with the best mean F1 on the selection samples."""
+    return threshold_on(model, selection_instances(names, limit, seed), grid)
+
+
+def threshold_on(model: SpanModel, instances: list[AtomicInstance],
+                 grid: tuple[float, ...] = GRID) -> tuple[float, dict]:
+    """The extraction threshold with the best mean F1 over the extraction rows of
+    ``instances`` (ties go to the lower threshold), and the F1 of every threshold tried."""
     from seqgpt.api import Model
     from seqgpt.backends.compact import CompactBackend
     from seqgpt.evaluate.runner import evaluate
 
-    instances = [i for i in selection_instances(names, limit, seed) if i.task == "extract"]
+    instances = [i for i in instances if i.task == "extract"]
+    if not instances:
+        raise ValueError("no extraction instances to pick a threshold on")
     scores = {}
     for threshold in grid:
         nlu = Model(CompactBackend(model, model.tokenizer, "calibration"))
