@@ -26,10 +26,14 @@ import numpy as np
 import torch
 
 from seqgpt.model.bert import Bert, BertConfig
+from seqgpt.model.tokenizer import FastTokenizer
 from seqgpt.types import SeqGPTError
 
-if TYPE_CHECKING:  # transformers is imported lazily: it costs seconds of every cold start
+if TYPE_CHECKING:  # transformers is imported lazily: it costs a second of every cold start
     from transformers import PreTrainedTokenizerFast
+
+    #: ``load_encoder``'s tokenizer: ours for e5 (no transformers import), HF's for MiniLM
+    Tokenizer = FastTokenizer | PreTrainedTokenizerFast
 
 E5_SMALL = "multilingual-e5-small"
 MINILM = "all-MiniLM-L6-v2"
@@ -246,20 +250,16 @@ def _package_file(module: str, requirement: str, relative: str, what: str) -> Pa
     return path
 
 
-def e5_tokenizer() -> PreTrainedTokenizerFast:
+def e5_tokenizer() -> FastTokenizer:
     """The genuine multilingual-e5-small fast tokenizer (XLM-R unigram, ``nmt_nfkc``)."""
-    from transformers import PreTrainedTokenizerFast
-
     path = _package_file(*_E5_TOKENIZER, what=f"the {E5_SMALL} tokenizer")
-    return PreTrainedTokenizerFast(
-        tokenizer_file=str(path), bos_token="<s>", eos_token="</s>", unk_token="<unk>",
-        pad_token="<pad>", mask_token="<mask>", cls_token="<s>", sep_token="</s>",
-        model_max_length=512)
+    return FastTokenizer(path, cls="<s>", sep="</s>", pad="<pad>", unk="<unk>", mask="<mask>",
+                         model_max_length=512)
 
 
 def load_encoder(name: str, layers: int | None = None,
                  word_embeddings: torch.Tensor | None = None
-                 ) -> tuple[Bert, PreTrainedTokenizerFast]:
+                 ) -> tuple[Bert, Tokenizer]:
     """Load a pretrained encoder and its fast tokenizer from installed packages, offline.
 
     ``name`` is one of ``ENCODERS``; ``layers`` keeps only the first N encoder layers;
@@ -278,7 +278,7 @@ def load_encoder(name: str, layers: int | None = None,
 
 
 def _minilm(folder: Path, layers: int | None, word_embeddings: torch.Tensor | None
-            ) -> tuple[Bert, PreTrainedTokenizerFast]:
+            ) -> tuple[Bert, Tokenizer]:
     import json
 
     from safetensors.torch import load_file
@@ -307,7 +307,7 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 
 @torch.no_grad()
-def embed(model: Bert, tokenizer: PreTrainedTokenizerFast, texts: list[str],
+def embed(model: Bert, tokenizer: Tokenizer, texts: list[str],
           batch_size: int = 32, max_length: int = 512) -> torch.Tensor:
     """L2-normalised mean-pooled sentence embeddings, shape (len(texts), hidden)."""
     out = []

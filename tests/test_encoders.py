@@ -127,7 +127,8 @@ def test_e5s1_vocabulary_is_the_tokenizer_vocabulary(e5) -> None:
     vocab = tokenizer.get_vocab()
     assert len(parsed.pieces) == len(vocab)
     assert all(vocab[piece] == i for i, piece in enumerate(parsed.pieces))
-    assert parsed.special == {"bos": tokenizer.bos_token_id, "eos": tokenizer.eos_token_id,
+    # XLM-R: <s> opens (bos, cls) and </s> closes (eos, sep)
+    assert parsed.special == {"bos": tokenizer.cls_token_id, "eos": tokenizer.sep_token_id,
                               "pad": tokenizer.pad_token_id, "unk": tokenizer.unk_token_id}
     # the tokenizer's vocabulary fits inside the embedding matrix (its rows beyond are unused)
     assert parsed.tensors["emb.word"].shape[0] >= len(vocab)
