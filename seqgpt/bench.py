@@ -197,16 +197,17 @@ def encoder_batches(nlu: Model, texts: list[str], labels: list[str],
 
 
 def _forward(module: torch.nn.Module, batches: list[dict[str, torch.Tensor]],
-             vocab_size: int | None = None, whole: bool = False) -> Callable[[], None]:
+             vocab_size: int | None = None, whole: bool = False,
+             bfloat16: bool = False) -> Callable[[], None]:
     """One forward of ``module`` over all ``batches``: the whole span model (``whole``) or an
     encoder on ids and mask, ids folded into ``vocab_size`` (cost depends on the token count,
-    not on which ids)."""
+    not on which ids); ``bfloat16``: under autocast, as our ``bfloat16`` option runs."""
     inputs = [b if whole else
               {"input_ids": b["input_ids"] % vocab_size if vocab_size else b["input_ids"],
                "attention_mask": b["attention_mask"]} for b in batches]
 
     def run() -> None:
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
             for batch in inputs:
                 if whole:
                     module(batch)
@@ -417,7 +418,11 @@ def measure(nlu: Model, *, quick: bool = False, seed: int = 0, model_name: str =
             lambda labels=extract_labels: nlu.extract(texts, labels, threshold=1.0))
         calls[f"extract_forward_{n}"] = _forward(model, batches, whole=True)
         calls[f"extract_floor_{n}"] = _forward(encoder, batches)
+        calls[f"extract_bf16_{n}"] = (
+            lambda labels=extract_labels: nlu.extract(texts, labels, bfloat16=True))
         calls[f"classify_{n}"] = lambda labels=classify_labels: nlu.classify(texts, labels)
+        calls[f"classify_bf16_{n}"] = (
+            lambda labels=classify_labels: nlu.classify(texts, labels, bfloat16=True))
         calls[f"classify_floor_{n}"] = _chain(_forward(encoder, classify_batches),
                                               sentence_floor(nlu, texts))
         tokens[n] = sum(int(b["attention_mask"].sum()) for b in batches) / len(texts)
@@ -431,6 +436,8 @@ def measure(nlu: Model, *, quick: bool = False, seed: int = 0, model_name: str =
     deberta = _random_model(DebertaV2Model, deberta_config, seed)
     for n in settings:
         calls[f"deberta_{n}"] = _forward(deberta, extract_batches[n], deberta_config.vocab_size)
+        calls[f"deberta_bf16_{n}"] = _forward(deberta, extract_batches[n],
+                                              deberta_config.vocab_size, bfloat16=True)
     rows = {name: _row(seconds, len(texts))
             for name, seconds in _timings(calls, plan.repeats).items()}
     del deberta, calls
@@ -461,6 +468,9 @@ def measure(nlu: Model, *, quick: bool = False, seed: int = 0, model_name: str =
     for n in settings:
         ratios[f"deberta_{n}_vs_extract"] = ratio(ms(f"deberta_{n}"), ms(f"extract_{n}"), 10,
                                                   False)
+    for n in settings:  # both in bfloat16: the like-for-like comparison of that option
+        ratios[f"deberta_bf16_{n}_vs_extract_bf16"] = ratio(
+            ms(f"deberta_bf16_{n}"), ms(f"extract_bf16_{n}"), 10, False)
     # against extract timed between BLOOM's texts, under the same load
     extract_alongside = 1000 * statistics.median(bloom["alongside_s"]) / len(texts)
     ratios["bloom_5_vs_extract"] = ratio(ms("bloom_5"), extract_alongside, 100, False)
@@ -483,9 +493,12 @@ _ROW_NAMES = {
     "extract_no_hits": "  extract, no pair over the threshold",
     "extract_forward": "  span model forward (encoder + heads)",
     "extract_floor": "  bare encoder forward (floor)",
+    "extract_bf16": "  extract, bfloat16 option",
     "classify": "seqgpt classify",
     "classify_floor": "  bare encoder forwards (floor; + sentence encoder)",
+    "classify_bf16": "  classify, bfloat16 option",
     "deberta": "DeBERTa-v3-base forward (GLiNER-M)",
+    "deberta_bf16": "  DeBERTa-v3-base forward, bfloat16 autocast",
     "bloom": "BLOOM-560M generate (SeqGPT-560M)",
 }
 
@@ -522,6 +535,8 @@ def format_report(result: dict[str, Any]) -> str:
         "texts, under the same load.",
         "DeBERTa-v3-base: random weights, the same label+text token counts as ours; the "
         "encoder alone, a lower bound on GLiNER-M.",
+        "bfloat16 rows: the `bfloat16=True` option (autocast); it pays off only on CPUs with "
+        "AVX512-BF16 or AMX instructions.",
         "",
         f"{'ratio of ms/text':50}{'value':>10}{'target':>11}",
     ]
@@ -548,7 +563,8 @@ def format_report(result: dict[str, Any]) -> str:
 # ------------------------------------------------------------------------------------ CLI
 _DESCRIPTION = """Measure speed and memory of a compact model on the same texts, batch 32: extract
 and classify with 5 and 20 labels, the bare encoder (the floor), a random DeBERTa-v3-base
-(GLiNER-M's encoder), a random BLOOM-560M generating upstream answers (SeqGPT-560M's
+(GLiNER-M's encoder), the same in bfloat16 (our option; DeBERTa under autocast), a random
+BLOOM-560M generating upstream answers (SeqGPT-560M's
 architecture), the cold start of a fresh process and peak memory. Prints a table and the
 ratios with their targets."""
 

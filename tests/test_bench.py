@@ -89,8 +89,8 @@ def test_quick_run_shape_and_ratios(tiny: Model, monkeypatch: pytest.MonkeyPatch
 
     assert result["model"] == "tiny" and result["texts"] == 32 and result["batch_size"] == 32
     assert 20 <= result["words_per_text"] <= 32
-    kinds = ("extract", "extract_no_hits", "extract_forward", "extract_floor", "classify",
-             "classify_floor", "deberta")
+    kinds = ("extract", "extract_no_hits", "extract_forward", "extract_floor", "extract_bf16",
+             "classify", "classify_floor", "classify_bf16", "deberta", "deberta_bf16")
     assert set(result["rows"]) == {f"{k}_{n}" for k in kinds for n in ("5", "20")} | {"bloom_5"}
     for row in result["rows"].values():
         assert row["texts_per_s"] > 0
@@ -109,6 +109,7 @@ def test_quick_run_shape_and_ratios(tiny: Model, monkeypatch: pytest.MonkeyPatch
         "extract_5_vs_floor", "extract_20_vs_floor", "extract_5_no_hits_vs_floor",
         "extract_20_no_hits_vs_floor", "classify_5_vs_floor",
         "classify_20_vs_floor", "deberta_5_vs_extract", "deberta_20_vs_extract",
+        "deberta_bf16_5_vs_extract_bf16", "deberta_bf16_20_vs_extract_bf16",
         "bloom_5_vs_extract"}
     for ratio in result["ratios"].values():
         assert isinstance(ratio["value"], float) and ratio["value"] > 0
@@ -125,6 +126,7 @@ def test_quick_run_shape_and_ratios(tiny: Model, monkeypatch: pytest.MonkeyPatch
     assert "bare encoder forward (floor), 20 labels" in report
     assert "span model forward (encoder + heads), 5 labels" in report
     assert "bloom_5_vs_extract" in report and "forced" in report
+    assert "extract, bfloat16 option, 5 labels" in report
 
 
 def test_model_choice_falls_back_to_the_untrained_default(

@@ -81,3 +81,22 @@ def test_many_labels_are_read_in_one_pass_and_still_ranked(nlu: seqgpt.Model) ->
     finally:
         del nlu.backend.featurizer.windows
     assert len(passes) == 1 and len(passes[0]) == nlu.backend.options.max_labels_per_pass
+
+
+def test_bfloat16_option_gives_the_same_answers_with_close_scores(nlu: seqgpt.Model) -> None:
+    texts = ["Tim Cook visited Beijing last week with Apple engineers.",
+             "阿里巴巴集团于1999年在杭州成立，创始人是马云。"]
+    labels = ["person", "city", "company", "人物", "城市", "公司"]
+    for full, half in zip(nlu.extract(texts, labels), nlu.extract(texts, labels, bfloat16=True),
+                          strict=True):
+        assert [(s.label, s.start, s.end) for s in full.spans] == \
+            [(s.label, s.start, s.end) for s in half.spans]
+        for a, b in zip(full.spans, half.spans, strict=True):
+            assert abs(a.score - b.score) < 0.05
+    question = "What is the capital of France?"
+    classes = ["location", "person", "number"]
+    full, half = nlu.classify(question, classes), nlu.classify(question, classes, bfloat16=True)
+    assert half.labels == full.labels == ["location"]
+    assert all(abs(full.scores[k] - half.scores[k]) < 0.05 for k in classes)
+    with pytest.raises(seqgpt.SeqGPTError, match="option bfloat16 must be true or false"):
+        nlu.extract(texts[0], labels, bfloat16="yes")

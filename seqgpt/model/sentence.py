@@ -43,12 +43,16 @@ class SentenceSimilarity:
             out[chunk] = torch.nn.functional.normalize(pooled, dim=-1)
         return out
 
-    def __call__(self, texts: list[str], labels: list[str]) -> torch.Tensor:
-        """Cosines ``[len(texts), len(labels)]``."""
+    def __call__(self, texts: list[str], labels: list[str],
+                 bfloat16: bool = False) -> torch.Tensor:
+        """Cosines ``[len(texts), len(labels)]``. ``bfloat16`` encodes the texts under
+        autocast; labels are always float32 (they are cached, so a call never depends on
+        which precision embedded a label first)."""
         new = [label for label in dict.fromkeys(labels) if label not in self._labels]
         if len(self._labels) + len(new) > 50_000:  # a long-running service sees endless sets
             self._labels.clear()
         if new:
             self._labels.update(zip(new, self.embed(new, self.prefixes[1]), strict=True))
-        return self.embed(texts, self.prefixes[0]) @ torch.stack(
-            [self._labels[label] for label in labels]).T
+        with torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
+            queries = self.embed(texts, self.prefixes[0])
+        return queries @ torch.stack([self._labels[label] for label in labels]).T
