@@ -164,3 +164,14 @@ def test_train_command_fine_tunes_the_default_model_and_resumes(tmp_path: Path) 
     assert main([*common, "--steps", "3", "--resume"]) == 0  # extends the kept checkpoint
     steps = [r["step"] for r in map(json.loads, (out / "log.jsonl").open()) if "loss" in r]
     assert steps == [2, 3]
+
+
+def test_seqgpt_train_is_callable_like_the_command(tmp_path: Path) -> None:
+    import seqgpt
+
+    data, _, replay = _user_files(tmp_path)
+    out = seqgpt.train(data, tmp_path / "py", replay_data=replay, replay_size=6, steps=1,
+                       batch_size=4, threads=2)
+    assert out == tmp_path / "py"
+    assert json.loads((out / "run.json").read_text())["state"] == "finished"
+    assert seqgpt.load(out).extract("Eve Stone moved to Oslo.", ["person"]).text

@@ -294,7 +294,8 @@ class Trainer:
         score = self.dev(self.model) if self.dev else float(self.step)
         self.model.train()
         self._log({"step": self.step, "dev": score})
-        print(f"step {self.step} dev {score:.4f} (best {max(self.best, score):.4f})",
+        print(f"step {self.step} dev {score:.4f} (best {max(self.best, score):.4f})" if self.dev
+              else f"step {self.step} saved (no dev set: the last model is kept)",
               file=sys.stderr, flush=True)
         if score > self.best:
             self.best, self.since_best = score, 0
