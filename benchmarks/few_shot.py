@@ -45,13 +45,14 @@ def train_sample(name: str, size: int, seed: int,
                  dev_size: int = 0) -> tuple[list[AtomicInstance], list[AtomicInstance]]:
     """``size`` sentences of the train split (the smaller samples inside the larger ones) and
     ``dev_size`` others of it, from the end of the same shuffled order: a dev set the user
-    would have, never the reported split."""
+    would have, never the reported split. A train split too small for ``size`` gives all its
+    sentences but the dev ones (re3d has 765), and the run records the size it got."""
     found = list(registry.read(name, "train"))
     random.Random(f"few-shot:{seed}:{name}").shuffle(found)
-    if size + dev_size > len(found):
-        raise SystemExit(f"{name} train has {len(found)} sentences, fewer than {size} + "
-                         f"{dev_size} (dev)")
-    return found[:size], found[len(found) - dev_size:]
+    if dev_size >= len(found):
+        raise SystemExit(f"{name} train has {len(found)} sentences, not more than the "
+                         f"{dev_size} asked for dev")
+    return found[:min(size, len(found) - dev_size)], found[len(found) - dev_size:]
 
 
 def scores(model: seqgpt.Model, limit: int, forget_limit: int,
@@ -82,8 +83,8 @@ def adapt(name: str, size: int, replay: float, args: argparse.Namespace,
           replay_file: Path) -> dict[str, object]:
     """One fine-tune and its scores. With ``--dev-size``, the user's dev set (held-out train
     sentences) picks the best epoch, stops early and picks the extraction threshold."""
-    steps = budget(size, replay, args.epochs, args.max_steps)
     data, dev = train_sample(name, size, args.seed, args.dev_size)
+    steps = budget(len(data), replay, args.epochs, args.max_steps)
     with tempfile.TemporaryDirectory() as folder:
         started = time.time()
         out = finetune(data, Path(folder) / "model", dev=dev or None, replay=replay,
@@ -93,8 +94,9 @@ def adapt(name: str, size: int, replay: float, args: argparse.Namespace,
         run = json.loads((out / "run.json").read_text(encoding="utf-8"))
         kept = json.loads((out / "seqgpt_config.json").read_text(encoding="utf-8"))["card"]
         after, detail = scores(seqgpt.load(out), args.limit, args.forget_limit, args.seed)
-    return {"steps": run["steps"], "kept_step": kept["step"], "train_seconds": round(seconds, 1),
-            "scores": after, "precision_recall": detail, "threshold": run.get("threshold")}
+    return {"size": len(data), "steps": run["steps"], "kept_step": kept["step"],
+            "train_seconds": round(seconds, 1), "scores": after, "precision_recall": detail,
+            "threshold": run.get("threshold")}
 
 
 def epoch(args: argparse.Namespace, replay_file: Path) -> dict[str, object]:
@@ -221,7 +223,7 @@ def main() -> int:
                 print(f"== {key}", file=sys.stderr, flush=True)
                 started = _load()
                 result = adapt(name, size, share, args, replay_file)
-                record({"run": key, "set": name, "size": size, "replay": share,
+                record({"run": key, "set": name, "replay": share,
                         "dev_size": args.dev_size,
                         "load_start": started, "load_end": _load(), **result})
                 print(table(done), flush=True)
