@@ -80,6 +80,7 @@ def test_quick_run_shape_and_ratios(tiny: Model, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(bench, "bloom_560m_config",
                         lambda: BloomConfig(hidden_size=16, n_layer=1, n_head=2, vocab_size=1000))
     monkeypatch.setattr(bench, "load_model", lambda name, untrained: (tiny, "tiny", _TINY_LOAD))
+    monkeypatch.setattr(bench, "load_code", lambda name, untrained: _TINY_LOAD)
     parser = argparse.ArgumentParser()
     bench.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["bench", "--quick", "--json",
@@ -143,10 +144,13 @@ def test_model_choice_falls_back_to_the_untrained_default(
     nlu, name, code = bench.load_model(None)
     assert nlu is tiny and name.startswith("untrained default architecture")
     assert "did not load" in name and "untrained_default()" in code
+    assert code != bench.load_code(None)  # the fallback: its cold start is measured again
     nlu, name, code = bench.load_model(None, untrained=True)
     assert nlu is tiny and "--untrained" in name and "untrained_default()" in code
+    assert code == bench.load_code(None, untrained=True)
     nlu, name, code = bench.load_model("some/folder")
     assert nlu is tiny and name == "some/folder" and code == "nlu = seqgpt.load('some/folder')"
+    assert code == bench.load_code("some/folder")
 
 
 def test_cli_registration_and_errors(tiny: Model) -> None:
