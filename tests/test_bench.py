@@ -164,3 +164,21 @@ def test_cli_registration_and_errors(tiny: Model) -> None:
         bench.measure(Model(backend=type("Other", (), {"name": "other"})()))
     with pytest.raises(SeqGPTError, match="cold-start process failed"):
         bench.cold_start("raise SystemExit('no model here')", "a text", ["label"])
+
+
+def test_cold_start_reports_the_median_of_several_fresh_processes() -> None:
+    result = bench.cold_start(_TINY_LOAD, "Tim Cook visited Beijing.", ["person"], runs=3)
+    runs = result["load_s_runs"]
+    assert len(runs) == 3 and runs == sorted(runs) and result["import_load_s"] == runs[1]
+    assert 0 < result["import_load_s"] < result["process_s"]
+    assert "median of 3 starts" in bench.format_report(
+        {**_report_stub(), "cold_start": result})
+
+
+def _report_stub() -> dict:
+    row = {"texts_per_s": 1.0, "ms_per_text": 1000.0}
+    return {"encoder_tokens_per_text": {"5": 1, "20": 2}, "candidates_per_text": {"5": 1, "20": 1},
+            "bloom": {"texts": 1, "new_tokens": [1], "prompt_tokens": [2]}, "model": "m",
+            "texts": 1, "words_per_text": 1.0, "seed": 0, "batch_size": 1, "threads": 1,
+            "quick": True, "rows": {"extract_5": row}, "ratios": {},
+            "peak_rss_mb": {"after_ours": 1, "end": 1}, "others_cpu_share": None}
