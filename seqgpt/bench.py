@@ -7,7 +7,9 @@ One run, the same texts (about 25 English words each, generated from a seed) and
 - GLiNER-M's encoder: a random DeBERTa-v3-base forward over the same label+text token counts;
 - SeqGPT-560M's architecture: a random BLOOM-560M generating an upstream answer with upstream's
   beam search (4 beams, no sampling) for the upstream prompt, answer length forced;
-- cold start of a fresh process (import + load, then the first extract) and peak memory.
+- our extract and classify with the ``bfloat16`` option, and DeBERTa under bfloat16 autocast;
+- cold start of a fresh process (import + load, then the first extract; the median of three)
+  and peak memory.
 
 Weight values do not change any of these costs, so an untrained model measures the same as a
 trained one.
