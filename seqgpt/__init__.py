@@ -6,6 +6,8 @@ from seqgpt.api import Model, ModelNotFoundError, load
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 __version__ = "0.1.0"
+__all__ = ["Classification", "Extraction", "Model", "ModelNotFoundError", "SeqGPTError", "Span",
+           "load"]
 
 
 def __getattr__(name: str):
@@ -15,5 +17,3 @@ def __getattr__(name: str):
 
         return seqgpt.train
     raise AttributeError(f"module 'seqgpt' has no attribute {name!r}")
-__all__ = ["Classification", "Extraction", "Model", "ModelNotFoundError", "SeqGPTError", "Span",
-           "load"]

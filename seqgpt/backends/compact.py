@@ -36,7 +36,7 @@ class CompactOptions:
     # against the trained head (0: the head alone; costs one more encoder pass per text)
     similarity_weight: float = 0.0
     # run the encoders in bfloat16 (autocast): about 1.6x faster on CPUs with AVX512-BF16 or
-    # AMX, much slower on CPUs without; scores move by about 0.01 (README, "Speed")
+    # AMX, much slower on CPUs without; scores move by about 0.01 (README, default model)
     bfloat16: bool = False
 
     def updated(self, options: dict[str, Any]) -> CompactOptions:
