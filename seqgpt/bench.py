@@ -422,7 +422,8 @@ def measure(nlu: Model, *, quick: bool = False, seed: int = 0, model_name: str =
     cpu_before, wall_before = _cpu_seconds(), time.perf_counter()
     samples = make_samples(BATCH, seed)
     texts = [s.text for s in samples]
-    # A fresh process first, while this one is still small and the machine quiet.
+    # A fresh process first, while this one is still small (``run`` starts it earlier still,
+    # before this process has loaded the model at all).
     if cold is None and load_code:
         cold = cold_start(load_code, texts[0], EXTRACT_LABELS, plan.cold_starts)
 
@@ -588,9 +589,8 @@ def format_report(result: dict[str, Any]) -> str:
 _DESCRIPTION = """Measure speed and memory of a compact model on the same texts, batch 32: extract
 and classify with 5 and 20 labels, the bare encoder (the floor), a random DeBERTa-v3-base
 (GLiNER-M's encoder), the same in bfloat16 (our option; DeBERTa under autocast), a random
-BLOOM-560M generating upstream answers (SeqGPT-560M's
-architecture), the cold start of a fresh process and peak memory. Prints a table and the
-ratios with their targets."""
+BLOOM-560M generating upstream answers (SeqGPT-560M's architecture), the cold start of a fresh
+process (median of three) and peak memory. Prints a table and the ratios with their targets."""
 
 _EPILOG = """examples:
   seqgpt bench                  # the default model (2-3 minutes on 2 idle cores)
