@@ -195,6 +195,17 @@ async def _post_all(app: Any, bodies: list[dict], path: str = "/v1/extract") -> 
         return await asyncio.gather(*(client.post(path, json=b) for b in bodies))
 
 
+def test_docs_page_works_offline_from_the_packaged_swagger_ui() -> None:
+    client = fake_client()
+    page = client.get("/docs")
+    assert page.status_code == 200 and "/openapi.json" in page.text
+    assert "/docs-assets/swagger-ui-bundle.js" in page.text and "cdn" not in page.text.lower()
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        response = client.get(f"/docs-assets/{asset}")
+        assert response.status_code == 200 and len(response.content) > 10_000
+    assert client.get("/redoc").status_code == 404  # ReDoc would need a CDN
+
+
 def test_concurrent_requests_share_model_calls_and_get_their_own_results() -> None:
     backend = FakeBackend(delay=0.05)
     app = create_app(Settings(batch_wait_ms=20), model=Model(backend))

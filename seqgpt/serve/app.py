@@ -20,7 +20,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -41,6 +42,7 @@ from seqgpt.serve.settings import Settings
 from seqgpt.types import SeqGPTError
 
 STATIC = Path(__file__).parent / "static"
+DOCS_ASSETS = "/docs-assets"
 log = logging.getLogger("seqgpt.serve")
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
@@ -260,7 +262,7 @@ def create_app(settings: Settings | None = None, *, model: Model | None = None,
         service.close()
 
     app = FastAPI(
-        title="seqgpt", version=__version__, lifespan=lifespan,
+        title="seqgpt", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
         description="Open-domain NLU: extract labelled spans from texts, or classify texts, for "
                     "any label set. With `SEQGPT_API_KEY` set, `/v1/*` and `/metrics` need the "
                     "header `Authorization: Bearer <key>` (or `X-API-Key: <key>`). Every error "
@@ -324,6 +326,7 @@ def create_app(settings: Settings | None = None, *, model: Model | None = None,
         return FileResponse(STATIC / "index.html", headers=_PAGE_HEADERS)
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _mount_docs(app)
     # Added last = outermost: metrics see every response, auth runs before the body is read.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(ApiKey, key=settings.api_key)
@@ -340,6 +343,26 @@ def _composite_endpoint(service: Service, task: composite.CompositeTask) -> Call
     endpoint.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
         [inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=task.body)])
     return endpoint
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """``/docs``: Swagger UI from the ``swagger-ui-bundle`` package (a dependency of the serve
+    extra), so the API reference works offline; without the package, from FastAPI's CDN."""
+    try:
+        from swagger_ui_bundle import swagger_ui_path
+    except ImportError:
+        swagger_ui_path = None
+    assets = {}
+    if swagger_ui_path is not None:
+        app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+        assets = {"swagger_js_url": f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                  "swagger_css_url": f"{DOCS_ASSETS}/swagger-ui.css",
+                  "swagger_favicon_url": f"{DOCS_ASSETS}/favicon-32x32.png"}
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
+                                   title="seqgpt API", **assets)
 
 
 async def _on_crash(_: Any, error: Exception) -> JSONResponse:
@@ -427,8 +450,8 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         path = scope.get("path", "")
-        route = path if path in self.routes else (
-            "/static" if path.startswith("/static/") else "other")
+        mount = next((m for m in ("/static", DOCS_ASSETS) if path.startswith(m + "/")), "other")
+        route = path if path in self.routes else mount
         status = 500
         started = time.perf_counter()
 
