@@ -47,7 +47,8 @@ def main() -> int:
     parser.add_argument("--json", default=None, help="also write the numbers to this file")
     args = parser.parse_args()
     names = [n for n in args.data.split(",") if n]
-    table = {}
+    table: dict = {"settings": {"limit": args.limit, "seed": args.seed, "data": names,
+                                "date": time.strftime("%Y-%m-%d")}}
     for title, name in (("model", args.model), ("baseline", args.baseline)):
         print(f"{title}: {name or 'embedded default'}", file=sys.stderr)
         model = seqgpt.load(name)

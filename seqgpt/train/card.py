@@ -1,7 +1,7 @@
 """Export a training run's best model with a model card written from the run itself.
 
-    python -m seqgpt.train.card runs/default seqgpt/weights/default \\
-        --data runs/stage_mix.jsonl --scores zero_shot.json
+    python -m seqgpt.train.card runs/l5 seqgpt/weights/default --data runs/stage_mix.jsonl \\
+        --scores zero_shot.json --inference similarity_weight=0.7 --notes notes.md
 
 The card lists the base encoder, the training data (datasets and instance counts read from
 the mixture file), the steps and settings, the dev curve from ``log.jsonl``, the zero-shot
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from seqgpt.backends.compact import CONFIG, WEIGHTS
+from seqgpt.types import SeqGPTError
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
 RESTRICTIVE = {
@@ -33,14 +34,20 @@ RESTRICTIVE = {
 
 
 def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
-               threshold: float | None = None) -> Path:
+               inference: dict[str, Any] | None = None, notes: str = "") -> Path:
+    """Copy the run's best model to ``out`` with ``inference`` options merged into its config
+    (e.g. a blend weight picked after training) and write its MODEL_CARD.md; ``notes`` is
+    markdown placed after the training section."""
+    from seqgpt.backends.compact import CompactOptions
+
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
+    config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
+    options = {**config.get("inference", {}), **(inference or {})}
+    CompactOptions().updated(options)  # refuse an unknown option or a bad value before writing
+    config["inference"] = options
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(best / WEIGHTS, out / WEIGHTS)
-    config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
-    if threshold is not None:
-        config.setdefault("inference", {})["threshold"] = threshold
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
     log = [json.loads(line) for line in (run / "log.jsonl").open(encoding="utf-8")]
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
@@ -78,10 +85,17 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         "| step | dev |", "|---|---|",
         *(f"| {step} | {100 * value:.1f} |" for step, value in curve), "",
     ]
+    if notes.strip():
+        lines += [notes.strip(), ""]
     if scores:
         table = json.loads(scores.read_text(encoding="utf-8"))
-        lines += ["## Zero-shot dev sets (reported split; never trained on)", "",
-                  "| dataset (task) | this model | untrained baseline |", "|---|---|---|",
+        lines += ["## Zero-shot dev sets (reported split; never trained on)", ""]
+        if "settings" in table:
+            how = table["settings"]
+            lines += [f"Measured on {how['date']}: `python benchmarks/zero_shot.py --limit "
+                      f"{how['limit']} --seed {how['seed']}` ({how['limit']} instances per set), "
+                      "model and baseline in the same run, with the inference options above.", ""]
+        lines += ["| dataset (task) | this model | untrained baseline |", "|---|---|---|",
                   *(f"| {_mark(row)} | {value:.1f} | "
                     f"{table['baseline'].get(row, float('nan')):.1f} |"
                     for row, value in sorted(table["model"].items())),
@@ -213,10 +227,26 @@ def main() -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--data", type=Path, action="append", required=True)
     parser.add_argument("--scores", type=Path, default=None)
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="default extraction threshold to store with the model")
+    parser.add_argument("--inference", action="append", default=[], metavar="KEY=VALUE",
+                        help="a default inference option to store with the model, e.g. "
+                             "threshold=0.4 or similarity_weight=0.7 (repeatable)")
+    parser.add_argument("--notes", type=Path, default=None,
+                        help="markdown file placed in the card after the training section")
     args = parser.parse_args()
-    print(write_card(args.run, args.out, args.data, args.scores, args.threshold))
+    options: dict[str, Any] = {}
+    for item in args.inference:
+        key, sep, value = item.partition("=")
+        if not sep:
+            parser.error(f"--inference {item!r}: expected KEY=VALUE")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            parser.error(f"--inference {item!r}: the value must be a number, true or false")
+    notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
+    try:
+        print(write_card(args.run, args.out, args.data, args.scores, options, notes))
+    except SeqGPTError as error:
+        parser.error(str(error))
     return 0
 
 

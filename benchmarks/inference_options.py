@@ -1,0 +1,74 @@
+"""Pick a compact model's default inference options on the zero-shot dev *selection* samples.
+
+    python benchmarks/inference_options.py --model runs/l5 --limit 100
+
+The extraction threshold (mean F1 over the extraction sets) and the single-label blend weight
+of E5's text-label cosine (``similarity_weight``, mean accuracy over the classification sets)
+are tried on a grid. The samples come from the split each dataset does *not* report on
+(:mod:`seqgpt.train.devset`), so the reported zero-shot table is never what the options were
+picked on. Prints one table per option and the ``--inference`` arguments for
+``python -m seqgpt.train.card``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import seqgpt
+from seqgpt.data.registry import ZERO_SHOT_DEV
+from seqgpt.evaluate.runner import evaluate
+from seqgpt.train.devset import GRID, headline, selection_instances
+
+WEIGHTS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def mean_by_option(nlu: seqgpt.Model, instances: list, name: str,
+                   grid: tuple[float, ...]) -> dict[float, tuple[float, dict[str, float]]]:
+    """For each value of option ``name``: the mean headline and each dataset's headline."""
+    start = nlu.backend.options
+    out = {}
+    for value in grid:
+        nlu.backend.options = start.updated({name: value})
+        rows = {r.dataset: 100 * headline(r)
+                for r in evaluate(nlu, instances, batch_size=32).results}
+        out[value] = (sum(rows.values()) / len(rows), rows)
+        print(f"  {name}={value}: {out[value][0]:.1f}", file=sys.stderr, flush=True)
+    nlu.backend.options = start
+    return out
+
+
+def show(name: str, results: dict[float, tuple[float, dict[str, float]]]) -> float:
+    datasets = sorted(next(iter(results.values()))[1])
+    print(f"\n{name:22}" + "".join(f"{d[:12]:>13}" for d in datasets) + f"{'mean':>8}")
+    for value, (mean, rows) in results.items():
+        print(f"{value:<22}" + "".join(f"{rows[d]:13.1f}" for d in datasets) + f"{mean:8.1f}")
+    best = max(results, key=lambda v: results[v][0])  # ties: the first (lower) value
+    print(f"best {name}: {best}")
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default=None, help="default: the embedded default model")
+    parser.add_argument("--data", default=",".join(sorted(ZERO_SHOT_DEV)))
+    parser.add_argument("--limit", type=int, default=100, help="instances per dataset")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    nlu = seqgpt.load(args.model)
+    instances = selection_instances([n for n in args.data.split(",") if n], args.limit,
+                                    args.seed)
+    extract = [i for i in instances if i.task == "extract"]
+    single = [i for i in instances if i.task == "classify" and len(i.gold) == 1]
+    chosen = {}
+    if extract:
+        chosen["threshold"] = show("threshold", mean_by_option(nlu, extract, "threshold", GRID))
+    if single:
+        chosen["similarity_weight"] = show(
+            "similarity_weight", mean_by_option(nlu, single, "similarity_weight", WEIGHTS))
+    print("\n" + " ".join(f"--inference {k}={v}" for k, v in chosen.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,61 @@
+"""The exported default model's card is written from the run: curve, data, scores, options."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from seqgpt.backends.compact import CONFIG, WEIGHTS
+from seqgpt.train.card import write_card
+from seqgpt.types import SeqGPTError
+
+
+def _run(tmp_path: Path) -> tuple[Path, Path, Path]:
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / WEIGHTS).write_bytes(b"weights")
+    config = {"model": {"base_encoder": "multilingual-e5-small", "encoder_layers": 5,
+                        "max_width": 16, "max_tokens": 512, "dropout": 0.1},
+              "inference": {"threshold": 0.4}, "card": {"step": 500, "args": {"steps": 600}}}
+    (run / CONFIG).write_text(json.dumps(config))
+    (run / "log.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"step": 250, "loss": 3.0}, {"step": 250, "dev": 0.1}, {"step": 500, "dev": 0.25}]))
+    data = tmp_path / "mix.jsonl"
+    data.write_text("\n".join(json.dumps({"dataset": d, "task": t}) for d, t in [
+        ("conll2003", "extract"), ("conll2003", "extract"), ("agnews", "classify")]))
+    scores = tmp_path / "scores.json"
+    scores.write_text(json.dumps({
+        "settings": {"limit": 100, "seed": 0, "date": "2026-11-24"},
+        "model": {"wnut17 (extract)": 40.0, "conll2003 (extract)": 60.0},
+        "baseline": {"wnut17 (extract)": 1.0, "conll2003 (extract)": 2.0},
+        "model_zero_shot_average": 40.0, "baseline_zero_shot_average": 1.0}))
+    return run, data, scores
+
+
+def test_card_and_config_come_from_the_run(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    card = write_card(run, out, [data], scores, {"similarity_weight": 0.7},
+                      notes="## Depth\n\nFive layers, measured.")
+    assert (out / WEIGHTS).read_bytes() == b"weights"
+    config = json.loads((out / CONFIG).read_text())
+    assert config["inference"] == {"threshold": 0.4, "similarity_weight": 0.7}
+    text = card.read_text()
+    assert "first 5 layers" in text and "| 500 | 25.0 |" in text and "| 250 | 10.0 |" in text
+    assert "## Depth\n\nFive layers, measured." in text
+    assert "`python benchmarks/zero_shot.py --limit 100 --seed 0`" in text
+    assert "| conll2003 (extract), held-in: trained on | 60.0 | 2.0 |" in text
+    assert "| **zero-shot average** | 40.0 | 1.0 |" in text
+    assert "| conll2003 | 2 |" in text and "Reuters" in text
+
+
+def test_a_bad_inference_option_writes_nothing(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    with pytest.raises(SeqGPTError, match="similarity_weight must be a number in"):
+        write_card(run, out, [data], scores, {"similarity_weight": 7})
+    with pytest.raises(SeqGPTError, match="unknown option 'simlarity'"):
+        write_card(run, out, [data], scores, {"simlarity": 0.5})
+    assert not out.exists()
