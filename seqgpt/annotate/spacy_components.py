@@ -36,7 +36,7 @@ from spacy.util import filter_spans, minibatch
 
 from seqgpt import prompt
 from seqgpt.api import Model
-from seqgpt.types import SeqGPTError, Span
+from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 ALIGNMENTS = ("expand", "contract", "strict")
 _MODELS: dict[str | None, Model] = {}
@@ -51,8 +51,42 @@ def shared_model(name: str | None) -> Model:
     return _MODELS[name]
 
 
-class SeqGPTNer:
+class _ModelComponent:
+    """Runs ``task`` (``Model.extract`` or ``Model.classify``) over docs in batches; blank docs
+    are skipped and get the component's ``empty()`` notes in ``doc.user_data``."""
+
+    task: str
+    name: str
+    model: Model
+    labels: list[str]
+    options: dict[str, Any]
+    batch_size: int
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
+        call = getattr(self.model, self.task)
+        for batch in minibatch(docs, size=batch_size or self.batch_size):
+            todo = [doc for doc in batch if doc.text.strip()]
+            results = call([d.text for d in todo], self.labels, **self.options) if todo else []
+            for doc, result in zip(todo, results, strict=True):
+                self.annotate(doc, result)
+            for doc in batch:
+                doc.user_data.setdefault(self.name, self.empty())
+            yield from batch
+
+    def annotate(self, doc: Doc, result: Any) -> None:
+        raise NotImplementedError
+
+    def empty(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class SeqGPTNer(_ModelComponent):
     """Fills ``doc.ents`` (and ``doc.spans[spans_key]``) from ``Model.extract``."""
+
+    task = "extract"
 
     def __init__(self, name: str, model: Model, labels: list[str],
                  options: dict[str, Any] | None = None, alignment: str = "expand",
@@ -70,19 +104,11 @@ class SeqGPTNer:
         self.spans_key = spans_key
         self.batch_size = batch_size
 
-    def __call__(self, doc: Doc) -> Doc:
-        return next(self.pipe([doc]))
+    def annotate(self, doc: Doc, result: Extraction) -> None:
+        self.set_annotations(doc, result.spans)
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size or self.batch_size):
-            todo = [doc for doc in batch if doc.text.strip()]
-            results = self.model.extract([d.text for d in todo], self.labels,
-                                         **self.options) if todo else []
-            for doc, result in zip(todo, results, strict=True):
-                self.set_annotations(doc, result.spans)
-            for doc in batch:
-                doc.user_data.setdefault(self.name, {"dropped": [], "realigned": []})
-            yield from batch
+    def empty(self) -> dict[str, Any]:
+        return {"dropped": [], "realigned": []}
 
     def set_annotations(self, doc: Doc, spans: list[Span]) -> None:
         dropped: list[dict[str, Any]] = []
@@ -112,11 +138,13 @@ class SeqGPTNer:
         doc.user_data[self.name] = {"dropped": dropped, "realigned": realigned}
 
 
-class SeqGPTTextcat:
+class SeqGPTTextcat(_ModelComponent):
     """Fills ``doc.cats`` (a score per label) from ``Model.classify``; the labels the model
     chose (one, or with ``multi_label`` every one over the threshold) are in
     ``doc.user_data[<component name>]["chosen"]``. Models without scores give 1.0 to the chosen
     labels and 0.0 to the others."""
+
+    task = "classify"
 
     def __init__(self, name: str, model: Model, labels: list[str],
                  options: dict[str, Any] | None = None, batch_size: int = 32) -> None:
@@ -126,23 +154,15 @@ class SeqGPTTextcat:
         self.options = dict(options or {})
         self.batch_size = batch_size
 
-    def __call__(self, doc: Doc) -> Doc:
-        return next(self.pipe([doc]))
+    def annotate(self, doc: Doc, result: Classification) -> None:
+        for label in self.labels:
+            score = result.scores.get(label)
+            chosen = float(label in result.labels)
+            doc.cats[label] = chosen if score is None else score
+        doc.user_data[self.name] = {"chosen": list(result.labels)}
 
-    def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
-        for batch in minibatch(docs, size=batch_size or self.batch_size):
-            todo = [doc for doc in batch if doc.text.strip()]
-            results = self.model.classify([d.text for d in todo], self.labels,
-                                          **self.options) if todo else []
-            for doc, result in zip(todo, results, strict=True):
-                for label in self.labels:
-                    score = result.scores.get(label)
-                    chosen = float(label in result.labels)
-                    doc.cats[label] = chosen if score is None else score
-                doc.user_data[self.name] = {"chosen": list(result.labels)}
-            for doc in batch:
-                doc.user_data.setdefault(self.name, {"chosen": []})
-            yield from batch
+    def empty(self) -> dict[str, Any]:
+        return {"chosen": []}
 
 
 @Language.factory(
