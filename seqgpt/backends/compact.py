@@ -219,8 +219,9 @@ def _blend(head: torch.Tensor, cosines: torch.Tensor, weight: float) -> torch.Te
     cosines live in a narrow band). The spread is floored so that two labels the model finds
     nearly equal stay nearly equal instead of being stretched apart. The floors are half the
     spreads measured on the zero-shot dev selection splits (never the reported splits), where
-    the weight 0.7 was picked. A label the head did not read gets the lowest head term of its
-    text: it was already ranked below every label read.
+    the default model's weight is picked (``benchmarks/inference_options.py``). A label the
+    head did not read gets the lowest head term of its text: it was already ranked below every
+    label read.
     """
     def standardised(x: torch.Tensor, floor: float) -> torch.Tensor:
         mean = x.nanmean(-1, keepdim=True)

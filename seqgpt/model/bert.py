@@ -140,7 +140,7 @@ class Bert(nn.Module):
         return x
 
     def truncate(self, layers: int) -> Bert:
-        """Keep only the first ``layers`` layers (the compact default uses 6 of 12)."""
+        """Keep only the first ``layers`` layers (the compact default uses 5 of 12)."""
         self.encoder.layer = self.encoder.layer[:layers]
         self.config = BertConfig(**{**self.config.__dict__, "num_hidden_layers": layers})
         return self
