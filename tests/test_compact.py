@@ -53,6 +53,21 @@ def test_long_text_is_windowed_with_overlap(tiny_compact: Model) -> None:
     assert all(len(w.input_ids) <= 128 for w in windows)
 
 
+def test_spans_never_cut_a_token(tiny_compact: Model) -> None:
+    # "腾讯" and "北京" are single tokens holding two words (characters) each: no span may
+    # start or end between their characters, since those cuts have no encoder state of their own.
+    text = "李明毕业于北京大学，现任腾讯公司工程师。"
+    tokenizer = tiny_compact.backend.featurizer.tokenizer
+    offsets = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)[
+        "offset_mapping"]
+    inside = {c for s, e in offsets for c in range(s + 1, e)}  # cuts within one token
+    assert {text.index("讯"), text.index("京")} <= inside
+    result = tiny_compact.extract(text, ["人名", "公司", "学校"], threshold=0.0, nested=True)
+    assert result.spans  # threshold 0: every allowed span is a candidate
+    assert all(s.start not in inside and s.end not in inside for s in result.spans)
+    assert any(s.start == text.index("腾") for s in result.spans)  # whole tokens still start spans
+
+
 def test_decode_flat_and_nested() -> None:
     candidates = {(0, 10, "org"): 0.9, (0, 4, "city"): 0.8, (5, 12, "x"): 0.7, (20, 25, "y"): 0.6}
     assert [k for k, _ in _decode(candidates, nested=False)] == [(0, 10, "org"), (20, 25, "y")]

@@ -14,7 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 import torch
 
-from seqgpt.model.spans import Features, Featurizer, SpanModel, SpanModelConfig, collate, span_index
+from seqgpt.model.spans import (
+    Features,
+    Featurizer,
+    SpanModel,
+    SpanModelConfig,
+    collate,
+    span_index,
+    token_boundaries,
+)
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 if TYPE_CHECKING:
@@ -104,9 +112,12 @@ class CompactBackend:
         found: list[dict[tuple[int, int, str], float]] = [{} for _ in texts]
         for t, feature, group, span_probs, _ in self._score(texts, labels, opts):
             pairs = span_index(len(feature.words), self.model.config.max_width)
+            may_start, may_end = token_boundaries(feature)
             hits = (span_probs >= opts.threshold).nonzero().tolist()
             for s, k in hits:
                 i, j = pairs[s]
+                if not (may_start[i] and may_end[j]):
+                    continue
                 key = (feature.words[i][0], feature.words[j][1], group[k])
                 score = float(span_probs[s, k])
                 if score > found[t].get(key, -1.0):

@@ -119,6 +119,23 @@ class Featurizer:
             start = max(start + 1, end - stride_words)
 
 
+def token_boundaries(features: Features) -> tuple[list[bool], list[bool]]:
+    """Which words may start a span, and which may end one.
+
+    A word that shares its first token with the word before it (or its last token with the
+    word after it), such as a Chinese character inside a two-character token, has no encoder
+    state of its own: a span cut there reads the same states as the whole token's span and
+    differs only in width, so the model cannot tell "讯公司" from "腾讯公司". Decoding skips
+    such cuts; 92-94% of the gold entities of msra_ner and cluener2020 fall on token
+    boundaries anyway.
+    """
+    first, last = features.word_first_token, features.word_last_token
+    n = len(first)
+    starts = [i == 0 or first[i] != last[i - 1] for i in range(n)]
+    ends = [j == n - 1 or last[j] != first[j + 1] for j in range(n)]
+    return starts, ends
+
+
 def span_index(n_words: int, max_width: int) -> list[tuple[int, int]]:
     """Every (first word, last word) pair of at most ``max_width`` words."""
     return [(i, j) for i in range(n_words) for j in range(i, min(n_words, i + max_width))]
