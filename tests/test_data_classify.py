@@ -17,8 +17,20 @@ from typing import Any
 import pytest
 
 from seqgpt import prompt
+from seqgpt.data import (
+    brat,
+    duie,
+    fewrel,
+    finre,
+    joint_json,
+    pairs,
+    readkit,
+    registry,
+    semeval,
+    squad,
+    textcls,
+)
 from seqgpt.data import catalog_classify as cat
-from seqgpt.data import pairs, readkit, registry, relations, squad, textcls
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.registry import DatasetSpec, Reader
 from seqgpt.types import SeqGPTError, Span
@@ -450,7 +462,7 @@ SEMEVAL_FILE = (
 
 def test_semeval_direction_and_other(tmp_path: Path) -> None:
     f = _write(tmp_path, "TRAIN.TXT", SEMEVAL_FILE)
-    spec = _spec(relations.read_marked_pairs, cat.SEMEVAL, {"s": (f,)}, kind="re",
+    spec = _spec(semeval.read_marked_pairs, cat.SEMEVAL, {"s": (f,)}, kind="re",
                  no_relation="Other")
     first, second = _read(spec, tmp_path)
     assert first.text == "The author of a keygen uses a disassembler.\ndisassembler -> author"
@@ -463,18 +475,18 @@ def test_semeval_direction_and_other(tmp_path: Path) -> None:
 def test_semeval_errors(tmp_path: Path) -> None:
     spec_args: dict[str, Any] = {"kind": "re", "no_relation": "Other"}
     f = _write(tmp_path, "a.TXT", '1\t"The <e1>author</e1> of a keygen."\nOther\nComment:\n')
-    _fails(_spec(relations.read_marked_pairs, cat.SEMEVAL, {"s": (f,)}, **spec_args), tmp_path,
+    _fails(_spec(semeval.read_marked_pairs, cat.SEMEVAL, {"s": (f,)}, **spec_args), tmp_path,
            f, 1, "<e2>")
     g = _write(tmp_path, "b.TXT", SEMEVAL_FILE.replace("Instrument-Agency(e2,e1)", "Uses(x)"))
-    _fails(_spec(relations.read_marked_pairs, cat.SEMEVAL, {"s": (g,)}, **spec_args), tmp_path,
+    _fails(_spec(semeval.read_marked_pairs, cat.SEMEVAL, {"s": (g,)}, **spec_args), tmp_path,
            g, 2, "expected a relation like")
     h = _write(tmp_path, "c.TXT", SEMEVAL_FILE.replace("Comment: none", "oops"))
-    _fails(_spec(relations.read_marked_pairs, cat.SEMEVAL, {"s": (h,)}, **spec_args), tmp_path,
+    _fails(_spec(semeval.read_marked_pairs, cat.SEMEVAL, {"s": (h,)}, **spec_args), tmp_path,
            h, 7, "Comment")
 
 
 def _joint_spec(f: str, **options: Any) -> DatasetSpec:
-    return _spec(relations.read_joint_json, cat.CONLL04_ENTITIES | cat.CONLL04_RELATIONS,
+    return _spec(joint_json.read_joint_json, cat.CONLL04_ENTITIES | cat.CONLL04_RELATIONS,
                  {"s": (f,)}, kind="re",
                  facets={"entity": tuple(cat.CONLL04_ENTITIES),
                          "relation": tuple(cat.CONLL04_RELATIONS)}, **options)
@@ -521,14 +533,14 @@ def test_fewrel(tmp_path: Path) -> None:
             "P40": [{"tokens": ["Cy", "is", "Di", "'s", "son"], "h": ["di", "Q3", [[2]]],
                      "t": ["cy", "Q4", [[0]]]}]}
     f = _write(tmp_path, "val.json", json.dumps(data))
-    spec = _spec(relations.read_fewrel, cat.FEWREL_WIKI, {"s": (f,)}, kind="re")
+    spec = _spec(fewrel.read_fewrel, cat.FEWREL_WIKI, {"s": (f,)}, kind="re")
     first, second = _read(spec, tmp_path)
     assert first.text == "Ann married Bob Lee\nAnn -> Bob Lee" and first.gold == ["spouse"]
     assert first.labels == ["spouse", "child"] and second.gold == ["child"]
     assert (second.meta["head"], second.meta["head_start"]) == ("Di", 6)
     data["P26"][0]["t"] = ["bob lee", "Q2", [[1, 3]]]
     g = _write(tmp_path, "bad.json", json.dumps(data))
-    _fails(_spec(relations.read_fewrel, cat.FEWREL_WIKI, {"s": (g,)}), tmp_path, g, None,
+    _fails(_spec(fewrel.read_fewrel, cat.FEWREL_WIKI, {"s": (g,)}), tmp_path, g, None,
            "P26[0]: 't' token indices [1, 3] are not a contiguous range")
 
 
@@ -536,22 +548,22 @@ def test_finre_groups_records_of_one_pair(tmp_path: Path) -> None:
     f = _write(tmp_path, "valid.txt", "甲公司\t乙公司\t持股\t甲公司增持乙公司股份\n\n"
                                       "乙公司\t甲公司\tunknown\t甲公司增持乙公司股份\n\n"
                                       "甲公司\t乙公司\t增持\t甲公司增持乙公司股份\n")
-    spec = _spec(relations.read_finre, cat.FINRE, {"s": (f,)}, language="zh", kind="re",
+    spec = _spec(finre.read_finre, cat.FINRE, {"s": (f,)}, language="zh", kind="re",
                  no_relation="unknown", multi_label=True)
     first, second = _read(spec, tmp_path)
     assert first.text == "甲公司增持乙公司股份\n甲公司 -> 乙公司"
     assert (first.gold, first.meta["lines"]) == (["持股", "增持"], [1, 5])
     assert (second.gold, second.meta["tail_start"]) == ([], 0)
     g = _write(tmp_path, "bad.txt", "甲\t丙\t持股\t甲和乙\n")
-    _fails(_spec(relations.read_finre, cat.FINRE, {"s": (g,)}), tmp_path, g, 1,
+    _fails(_spec(finre.read_finre, cat.FINRE, {"s": (g,)}), tmp_path, g, 1,
            "tail '丙' is not in the sentence")
     h = _write(tmp_path, "bad2.txt", "甲\t乙\t甲和乙\n")
-    _fails(_spec(relations.read_finre, cat.FINRE, {"s": (h,)}), tmp_path, h, 1,
+    _fails(_spec(finre.read_finre, cat.FINRE, {"s": (h,)}), tmp_path, h, 1,
            "head<TAB>tail")
 
 
 def _duie_spec(f: str) -> DatasetSpec:
-    return _spec(relations.read_duie, cat.DUIE_TYPES | cat.DUIE_PREDICATES, {"s": (f,)},
+    return _spec(duie.read_duie, cat.DUIE_TYPES | cat.DUIE_PREDICATES, {"s": (f,)},
                  language="zh", kind="re", multi_label=True, negatives=1,
                  facets={"entity": tuple(cat.DUIE_TYPES), "relation": tuple(cat.DUIE_PREDICATES)})
 
@@ -578,7 +590,7 @@ def test_duie_locates_entity_strings(tmp_path: Path) -> None:
 
 
 def _brat_spec(folder: str) -> DatasetSpec:
-    return _spec(relations.read_brat, cat.LITERATURE_ENTITIES | cat.LITERATURE_RELATIONS,
+    return _spec(brat.read_brat, cat.LITERATURE_ENTITIES | cat.LITERATURE_RELATIONS,
                  {"s": (folder,)}, language="zh", kind="re", negatives=1,
                  facets={"entity": tuple(cat.LITERATURE_ENTITIES),
                          "relation": tuple(cat.LITERATURE_RELATIONS)})

@@ -30,7 +30,7 @@ Other choices, documented here because they change counts:
   (their entities are untyped); ADE's entity type and relation are both called
   ``Adverse-Effect`` and share the word "adverse effect" (head = the effect, tail = the drug);
 - Chinese literature texts were wrapped mid-word by PDF extraction: every line break is
-  removed and sentences end at 。！？!?… (see ``relations.read_brat``); coreference lines are
+  removed and sentences end at 。！？!?… (see ``brat.read_brat``); coreference lines are
   not used;
 - the same relation annotated twice for one pair is one gold label (chinese literature:
   1 validation, 4 test; duie2_sample: 6 identical triples);
@@ -48,7 +48,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from seqgpt.data import pairs, relations, squad, textcls
+from seqgpt.data import brat, duie, fewrel, finre, joint_json, pairs, semeval, squad, textcls
 from seqgpt.data.registry import DatasetSpec, Reader, add
 
 #: Every dataset this module registers, in registration order.
@@ -351,27 +351,27 @@ _add("ocnli", "zh", "nli", {"train": "ocnli/train.10k.json", "dev": "ocnli/dev.j
 _add("semeval2010_task8", "en", "re",
      {"train": "semeval2010_task8/TRAIN_FILE.TXT",
       "test": "semeval2010_task8/TEST_FILE_FULL.TXT"},
-     relations.read_marked_pairs, SEMEVAL, no_relation="Other")
+     semeval.read_marked_pairs, SEMEVAL, no_relation="Other")
 _add("conll04_re", "en", "re",
      {s: f"conll04_re/{s}.CoNLL04.json" for s in ("train", "valid", "test")},
-     relations.read_joint_json, CONLL04_ENTITIES | CONLL04_RELATIONS,
+     joint_json.read_joint_json, CONLL04_ENTITIES | CONLL04_RELATIONS,
      facets={"entity": tuple(CONLL04_ENTITIES), "relation": tuple(CONLL04_RELATIONS)})
 _add("ade_re", "en", "re",
      {s: f"ade_re/{s}.ADE0.json" for s in ("train", "valid", "test")},
-     relations.read_joint_json, {"Drug": "drug", "Adverse-Effect": "adverse effect"},
+     joint_json.read_joint_json, {"Drug": "drug", "Adverse-Effect": "adverse effect"},
      facets={"entity": ("Drug", "Adverse-Effect"), "relation": ("Adverse-Effect",)})
 _add("fewrel", "en", "re",
      {s: f"fewrel/{s}.json" for s in ("val_wiki", "val_pubmed", "val_nyt")},
-     relations.read_fewrel, FEWREL_WIKI | FEWREL_PUBMED)
+     fewrel.read_fewrel, FEWREL_WIKI | FEWREL_PUBMED)
 _add("finre", "zh", "re", {"valid": "finre/valid.txt", "test": "finre/test.txt"},
-     relations.read_finre, FINRE, no_relation="unknown", multi_label=True)
+     finre.read_finre, FINRE, no_relation="unknown", multi_label=True)
 _add("chinese_literature_ner_re/relation_extraction", "zh", "re",
      {"validation": "chinese_literature_ner_re/relation_extraction/Validation",
       "test": "chinese_literature_ner_re/relation_extraction/Testing"},
-     relations.read_brat, LITERATURE_ENTITIES | LITERATURE_RELATIONS, multi_label=True,
+     brat.read_brat, LITERATURE_ENTITIES | LITERATURE_RELATIONS, multi_label=True,
      facets={"entity": tuple(LITERATURE_ENTITIES), "relation": tuple(LITERATURE_RELATIONS)})
 _add("duie2_sample", "zh", "re", {"train": "duie2_sample/train_data_5000.json"},
-     relations.read_duie, DUIE_TYPES | DUIE_PREDICATES, multi_label=True,
+     duie.read_duie, DUIE_TYPES | DUIE_PREDICATES, multi_label=True,
      facets={"entity": tuple(DUIE_TYPES), "relation": tuple(DUIE_PREDICATES)})
 
 # --- 7. reading comprehension ----------------------------------------------------------------

@@ -137,6 +137,30 @@ def find_value(text: str, value: str, taken: Iterable[tuple[int, int]],
     return None
 
 
+def occurrences(text: str, phrase: str, whole_words: bool = False) -> list[int]:
+    """Starts of the non-overlapping occurrences of ``phrase``, left to right. With
+    ``whole_words`` an occurrence must not continue a word of the text on either side where
+    the phrase itself begins or ends with a letter or digit ("US" is not in "USB" or "MUST",
+    "U.S." still is in "U.S.-based")."""
+    starts: list[int] = []
+    at = text.find(phrase) if phrase else -1
+    while at != -1:
+        end = at + len(phrase)
+        if not whole_words or not (_joins(text, at - 1, phrase[0])
+                                   or _joins(text, end, phrase[-1])):
+            starts.append(at)
+            at = text.find(phrase, end)
+        else:
+            at = text.find(phrase, at + 1)
+    return starts
+
+
+def _joins(text: str, i: int, edge: str) -> bool:
+    """Whether ``text[i]`` (beside a phrase whose edge character is ``edge``) would make the
+    phrase part of a longer word."""
+    return 0 <= i < len(text) and edge.isalnum() and text[i].isalnum()
+
+
 def object_list(record: Any, key: str, path: Path, line: int | None, where: str = "",
                 optional: bool = False) -> list[dict[str, Any]]:
     """``record[key]``, which must be a list of JSON objects (``[]`` if ``optional`` and absent)."""

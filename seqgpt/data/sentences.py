@@ -1,0 +1,64 @@
+"""Cutting running Chinese text into sentences, for corpora annotated per document.
+
+Sentences end at 。！？!?… (with any closing quotes or brackets that follow); line breaks are
+no sentence end, because the texts that need this (PDF extractions) are wrapped mid-word.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+_SENTENCE_END = re.compile(r"[。！？!?…]+[”’\"』」）)]*")
+
+
+class Located(Protocol):
+    """Anything with character offsets (a mention)."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
+
+
+def unwrap(raw: str) -> tuple[str, list[int]]:
+    """Remove every line break; ``position[i]`` is where character ``i`` of ``raw`` (or the next
+    kept one) lands in the result."""
+    kept, position = [], []
+    for char in raw:
+        position.append(len(kept))
+        if char not in "\r\n":
+            kept.append(char)
+    position.append(len(kept))
+    return "".join(kept), position
+
+
+def sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each non-blank sentence, surrounding white space excluded."""
+    cuts, at = [], 0
+    for match in _SENTENCE_END.finditer(text):
+        cuts.append((at, match.end()))
+        at = match.end()
+    cuts.append((at, len(text)))
+    bounds = []
+    for start, end in cuts:
+        piece = text[start:end]
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            bounds.append((start + lead, start + len(piece.rstrip())))
+    return bounds
+
+
+def sentence_of(mention: Located, bounds: list[tuple[int, int]]) -> int | None:
+    """The sentence holding the whole mention; ``None`` for one that crosses a boundary."""
+    first, last = sentence_span(mention, bounds)
+    return first if first == last else None
+
+
+def sentence_span(mention: Located, bounds: list[tuple[int, int]]) -> tuple[int, int]:
+    """Indices of the first and last sentence the mention touches."""
+    touched = [n for n, (s, e) in enumerate(bounds) if s < mention.end and mention.start < e]
+    if not touched:
+        raise ValueError(f"mention {mention} lies outside every sentence")
+    return touched[0], touched[-1]
