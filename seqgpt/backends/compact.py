@@ -201,11 +201,15 @@ class CompactBackend:
                        class_probs[b, :n_labels])
 
     def label_groups(self, labels: list[str], opts: CompactOptions) -> list[list[str]]:
-        """Consecutive groups whose marker+label tokens fill at most half the window."""
+        """Groups whose marker+label tokens fill at most half the window.
+
+        A label set is a set: the labels are put in one canonical (sorted) order first, so the
+        order a caller lists them in changes neither the groups nor any score.
+        """
         budget = self.model.config.max_tokens // 2
         groups: list[list[str]] = [[]]
         used = 0
-        for label in labels:
+        for label in sorted(labels):
             cost = self.featurizer.label_cost(label)
             if groups[-1] and (used + cost > budget or len(groups[-1]) >= opts.max_labels_per_pass):
                 groups.append([])

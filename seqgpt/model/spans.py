@@ -15,6 +15,7 @@ import torch
 from torch import nn
 
 from seqgpt.model.words import split_words
+from seqgpt.types import SeqGPTError
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,16 @@ class SpanModelConfig:
     max_width: int = 16  # longest span, in words
     max_tokens: int = 512  # the encoder's window, labels included
     dropout: float = 0.1
+    # A label longer than this (a long MRC question, a description) is refused, not cut:
+    # two questions that share their first tokens would otherwise become the same label.
+    max_label_tokens: int = 64
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class LabelTooLongError(SeqGPTError, ValueError):
+    """A label has more tokens than the model reads."""
 
 
 @dataclass
@@ -43,7 +51,7 @@ class Features:
 class Featurizer:
     """Builds encoder inputs; tokenises the text once and maps words onto its tokens."""
 
-    def __init__(self, tokenizer: Any, config: SpanModelConfig) -> None:
+    def __init__(self, tokenizer: Any, config: SpanModelConfig, cache_texts: bool = False) -> None:
         self.tokenizer = tokenizer
         tokenizer.model_max_length = 1 << 30  # we cut windows ourselves; silence the warning
         self.config = config
@@ -51,11 +59,17 @@ class Featurizer:
         self.sep_id = tokenizer.sep_token_id
         self.marker_id = tokenizer.mask_token_id
         self._label_cache: dict[str, list[int]] = {}
+        # Training meets the same texts epoch after epoch: tokenise each once.
+        self._text_cache: dict[str, tuple] | None = {} if cache_texts else None
 
     def label_ids(self, label: str) -> list[int]:
         ids = self._label_cache.get(label)
         if ids is None:
-            ids = self.tokenizer(label, add_special_tokens=False)["input_ids"][:16]
+            ids = self.tokenizer(label, add_special_tokens=False)["input_ids"]
+            if len(ids) > self.config.max_label_tokens:
+                raise LabelTooLongError(
+                    f"label {label[:40]!r}... is {len(ids)} tokens long; this model reads labels "
+                    f"of at most {self.config.max_label_tokens} tokens: shorten it")
             self._label_cache[label] = ids
         return ids
 
@@ -64,6 +78,14 @@ class Featurizer:
 
     def text_tokens(self, text: str) -> tuple[list[int], list[tuple[int, int]], list[int]]:
         """Token ids of ``text``, its words, and the token that holds each character."""
+        if self._text_cache is None:
+            return self._text_tokens(text)
+        found = self._text_cache.get(text)
+        if found is None:
+            found = self._text_cache[text] = self._text_tokens(text)
+        return found
+
+    def _text_tokens(self, text: str) -> tuple[list[int], list[tuple[int, int]], list[int]]:
         encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids: list[int] = encoded["input_ids"]
         offsets: list[tuple[int, int]] = encoded["offset_mapping"]

@@ -28,7 +28,15 @@ import torch.nn.functional as F
 
 from seqgpt.backends import compact
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.model.spans import Features, Featurizer, SpanModel, SpanModelConfig, collate, span_index
+from seqgpt.model.spans import (
+    Features,
+    Featurizer,
+    LabelTooLongError,
+    SpanModel,
+    collate,
+    span_index,
+    token_boundaries,
+)
 from seqgpt.train.augment import augment_labels
 from seqgpt.train.replay import batch_indices
 
@@ -53,6 +61,9 @@ class TrainingArgs:
     threads: int = 0  # 0: torch's default
     replay_ratio: float = 0.0  # share of every batch drawn from the replay instances
     patience: int = 0  # dev evaluations without a new best before stopping; 0: never stop
+    max_windows: int = 2  # text windows one instance may add to a batch
+    bucket: int = 8  # batches drawn together and cut by length, so padding stays small
+    bfloat16: bool = False  # autocast the forward pass (CPUs with AVX512-BF16 / AMX)
 
 
 @dataclass
@@ -63,11 +74,19 @@ class Example:
     gold_spans: list[tuple[int, int, int]]  # (first word, last word, label index)
     gold_labels: list[int]
     single_label: bool = False  # classify with exactly one gold label: also a softmax loss
+    # Partial annotation (e.g. one typed mention per sentence): only the gold spans' rows are
+    # known, every other span is unknown rather than negative and stays out of the loss.
+    partial: bool = False
 
 
 def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.Random,
                   args: TrainingArgs) -> list[Example]:
-    """One training example per text window, with gold spans mapped onto word indices."""
+    """Training examples for one instance: a text window each, at most ``max_windows``.
+
+    Labels are shuffled (inference canonicalises their order, so no order may carry meaning).
+    Long texts give many windows; windows holding gold spans are preferred, the rest drawn at
+    random, so one long passage cannot crowd a batch.
+    """
     labels = list(instance.labels)
     # Gold labels first, then others at random, while they fit half the training window.
     gold = [x for x in labels if x in {s.label for s in instance.spans} | set(instance.gold)]
@@ -75,55 +94,89 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
     rng.shuffle(rest)
     keep, cost = set(), 0
     for label in gold + rest:
-        cost += featurizer.label_cost(label)
+        try:
+            cost += featurizer.label_cost(label)
+        except LabelTooLongError:
+            continue
         if len(keep) >= args.max_labels or (keep and cost > featurizer.config.max_tokens // 2):
             break
         keep.add(label)
     labels = [x for x in labels if x in keep]
+    if not labels:
+        return []
+    rng.shuffle(labels)
     renamed = augment_labels(labels, rng, args.label_augment_rate)
     shown = [renamed.get(x, x) for x in labels]
     index = {x: k for k, x in enumerate(labels)}
+    partial = bool(instance.meta.get("partial"))
     examples = []
     for features in featurizer.windows(instance.text, shown):
         starts = {s: i for i, (s, _) in enumerate(features.words)}
         ends = {e: j for j, (_, e) in enumerate(features.words)}
-        spans = []  # mentions off word boundaries or wider than max_width cannot be learnt
+        may_start, may_end = token_boundaries(features)
+        spans = []  # mentions off word or token boundaries, or too wide, cannot be learnt
         for span in instance.spans:
             i, j = starts.get(span.start), ends.get(span.end)
             if (span.label in index and i is not None and j is not None
-                    and 0 <= j - i < featurizer.config.max_width):
+                    and 0 <= j - i < featurizer.config.max_width and may_start[i] and may_end[j]):
                 spans.append((i, j, index[span.label]))
+        if partial and not spans:
+            continue  # nothing known in this window
         gold_labels = [index[x] for x in instance.gold if x in index]
         examples.append(Example(features, shown, instance.task, spans, gold_labels,
-                                single_label=not instance.multi_label and len(gold_labels) == 1))
+                                single_label=not instance.multi_label and len(gold_labels) == 1,
+                                partial=partial))
+    if len(examples) > args.max_windows:
+        with_gold = [ex for ex in examples if ex.gold_spans]
+        rng.shuffle(with_gold)
+        others = [ex for ex in examples if not ex.gold_spans]
+        rng.shuffle(others)
+        examples = (with_gold + others)[:args.max_windows]
     return examples
 
 
 def batch_targets(examples: Sequence[Example], max_width: int,
                   batch: dict[str, torch.Tensor]) -> None:
-    """Add span/class targets and the masks that say which loss each example takes."""
+    """Add span/class targets and the masks that say which loss each example takes.
+
+    ``span_known`` ``[B, S]`` marks the spans whose targets are known: spans that cut a token
+    are never decoded (``token_boundaries``), so they are left out instead of being taught as
+    negatives that share the states of a positive; in partially annotated examples only the
+    gold spans' rows are known.
+    """
     size, n_span = batch["span_mask"].shape
     n_lab = batch["label_mask"].shape[1]
     span_t = torch.zeros((size, n_span, n_lab))
+    known = torch.zeros((size, n_span), dtype=torch.bool)
     class_t = torch.zeros((size, n_lab))
     for b, ex in enumerate(examples):
-        if ex.gold_spans:
-            pairs = {p: s for s, p in enumerate(span_index(len(ex.features.words), max_width))}
+        pairs = span_index(len(ex.features.words), max_width)
+        if ex.task == "extract":
+            may_start, may_end = token_boundaries(ex.features)
+            if not ex.partial:
+                known[b, :len(pairs)] = torch.tensor([may_start[i] and may_end[j]
+                                                      for i, j in pairs], dtype=torch.bool)
+            position = {p: s for s, p in enumerate(pairs)}
             for i, j, k in ex.gold_spans:
-                span_t[b, pairs[(i, j)], k] = 1.0
+                span_t[b, position[(i, j)], k] = 1.0
+                known[b, position[(i, j)]] = True
         for k in ex.gold_labels:
             class_t[b, k] = 1.0
     batch["span_targets"] = span_t
+    batch["span_known"] = known & batch["span_mask"]
     batch["class_targets"] = class_t
     batch["is_extract"] = torch.tensor([ex.task == "extract" for ex in examples])
     batch["single_label"] = torch.tensor([ex.single_label and ex.task == "classify"
                                           for ex in examples])
 
 
-def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    span_logits, class_logits = model(batch)
+def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor], bfloat16: bool = False
+            ) -> torch.Tensor:
+    with torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
+        span_logits, class_logits = model(batch)
+    span_logits, class_logits = span_logits.float(), class_logits.float()
     ext = batch["is_extract"]
-    span_mask = (batch["span_mask"][:, :, None] & batch["label_mask"][:, None, :]
+    span_mask = (batch["span_known"][:, :, None] & batch["label_mask"][:, None, :]
                  & ext[:, None, None])
     span_loss = F.binary_cross_entropy_with_logits(span_logits, batch["span_targets"],
                                                    reduction="none")
@@ -166,7 +219,8 @@ class Trainer:
         self.evaluate_start = evaluate_start
         self.inference, self.card = inference or {}, card or {}
         self.featurizer = Featurizer(model.tokenizer,
-                                     replace(model.config, max_tokens=args.max_tokens))
+                                     replace(model.config, max_tokens=args.max_tokens),
+                                     cache_texts=True)
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
         encoder = [p for n, p in model.named_parameters()
                    if n.startswith("encoder.") and p.requires_grad]
@@ -205,7 +259,7 @@ class Trainer:
         path = self._checkpoint_path()
         if not path.is_file():
             return False
-        state = torch.load(path, weights_only=False)
+        state = torch.load(path, weights_only=True)  # a checkpoint is data, not code
         self.model.load_state_dict(state["model"], strict=False)
         self.optimizer.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
@@ -226,17 +280,29 @@ class Trainer:
         return own, self.args.batch_size - own
 
     def _batches(self):
-        """Endless batches in a fixed order per seed; position = step, so resuming continues."""
+        """Endless batches in a fixed order per seed; position = step, so resuming continues.
+
+        ``bucket`` consecutive steps draw their instances together; their examples are sorted
+        by length and cut into that many batches (shuffled), so a batch pads little.
+        """
         args = self.args
         own, extra = self.per_batch()
+        size = max(1, args.bucket)
         while True:
-            mine, replayed = batch_indices(self.step, args.seed, len(self.instances), own,
-                                           len(self.replay), extra)
-            chunk = [self.instances[n] for n in mine] + [self.replay[n] for n in replayed]
-            rng = random.Random(args.seed * 1_000_003 + self.step)
-            examples = [ex for inst in chunk
-                        for ex in make_examples(inst, self.featurizer, rng, args)]
-            yield examples[:args.batch_size * 2]  # long texts give several windows
+            group = self.step // size
+            examples: list[Example] = []
+            for step in range(group * size, (group + 1) * size):
+                mine, replayed = batch_indices(step, args.seed, len(self.instances), own,
+                                               len(self.replay), extra)
+                chunk = [self.instances[n] for n in mine] + [self.replay[n] for n in replayed]
+                rng = random.Random(args.seed * 1_000_003 + step)
+                examples += [ex for inst in chunk
+                             for ex in make_examples(inst, self.featurizer, rng, args)]
+            examples.sort(key=lambda ex: len(ex.features.input_ids))
+            cuts = [round(len(examples) * n / size) for n in range(size + 1)]
+            batches = [examples[cuts[n]:cuts[n + 1]] for n in range(size)]
+            random.Random(f"bucket:{args.seed}:{group}").shuffle(batches)
+            yield from batches[self.step % size:]
 
     # ------------------------------------------------------------------ loop
     def run(self) -> Path:
@@ -255,9 +321,13 @@ class Trainer:
         batches = self._batches()
         while self.step < args.steps and not self.stopped:
             examples = next(batches)
+            if not examples:  # every instance of the draw was unusable (labels too long)
+                self.schedule.step()
+                self.step += 1
+                continue
             batch = collate([ex.features for ex in examples], width, pad)
             batch_targets(examples, width, batch)
-            loss = loss_fn(self.model, batch)
+            loss = loss_fn(self.model, batch, args.bfloat16)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
@@ -311,6 +381,3 @@ class Trainer:
                 print(f"step {self.step}: no dev gain in {self.since_best} evaluations; "
                       "stopping early", file=sys.stderr, flush=True)
 
-
-def new_model(config: SpanModelConfig) -> SpanModel:
-    return compact.build(config)
