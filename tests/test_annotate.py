@@ -393,3 +393,42 @@ def test_progress_bar_and_quiet_log() -> None:
     assert log.getvalue() == ""  # nothing until a minute has passed
     quiet.update(10, 0, 100, 10, force=True)
     assert log.getvalue().startswith("annotate: 10 records  ") and "ETA" not in log.getvalue()
+
+
+def test_workers_exit_when_the_job_is_killed(tmp_path: Path) -> None:
+    # A job killed with SIGKILL cannot stop its pool: the workers must notice on their own.
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import sys, time\n"
+        "from multiprocessing import resource_tracker\n"
+        "from seqgpt.annotate.job import _Pool\n"
+        "pool = _Pool(None, 2)\n"
+        "futures = [pool.submit('extract', [], ['a'], {}) for _ in range(4)]\n"
+        "[f.result() for f in futures]\n"
+        "tracker = resource_tracker._resource_tracker._pid\n"
+        "print(*pool.executor._processes, tracker or 0, flush=True)\n"
+        "time.sleep(600)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        pids = [int(p) for p in parent.stdout.readline().split()]
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    workers, tracker = pids[:-1], pids[-1]
+    assert len(workers) == 2, pids
+
+    def alive(pid: int) -> bool:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return False
+        return "\nState:\tZ" not in status  # a zombie has exited; only its reaping is left
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(alive(p) for p in workers + [tracker] if p):
+        time.sleep(0.2)
+    assert [p for p in workers + [tracker] if p and alive(p)] == []

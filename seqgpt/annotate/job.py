@@ -34,6 +34,7 @@ from seqgpt.annotate import tasks
 from seqgpt.annotate.formats import Record, Source, guess_format, open_input, read_records
 from seqgpt.annotate.progress import Progress
 from seqgpt.api import DEFAULT_MODEL, Model
+from seqgpt.fsutil import atomic_file
 from seqgpt.types import SeqGPTError
 
 CHECKPOINT_FORMAT = 1
@@ -265,17 +266,8 @@ def _open_state(job: Job, fp: dict[str, Any]) -> _State:
 
 def _save(path: str, state: _State) -> None:
     """Write-to-temp, fsync, rename, fsync the folder: the checkpoint on disk is always whole."""
-    temporary = f"{path}.tmp"
-    with open(temporary, "w", encoding="utf-8") as handle:
+    with atomic_file(path, "w") as handle:
         json.dump({"format": CHECKPOINT_FORMAT, **asdict(state)}, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    folder = os.open(os.path.dirname(os.path.abspath(path)), os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
 
 
 def _open_output(path: str, size: int) -> IO[bytes]:
@@ -404,7 +396,8 @@ class _InProcess:
 
 class _Pool:
     """``workers`` processes, each loading its own model and sharing nothing; the main process
-    reads the input, hands out chunks and writes results in input order."""
+    reads the input, hands out chunks and writes results in input order. Workers exit when
+    the main process dies, however it dies (``worker.exit_with_parent``)."""
 
     def __init__(self, model: str | None, workers: int) -> None:
         import multiprocessing
@@ -416,7 +409,7 @@ class _Pool:
         threads = max(1, (cores or 1) // workers)
         self.executor = ProcessPoolExecutor(
             workers, mp_context=multiprocessing.get_context("spawn"),
-            initializer=worker.init, initargs=(model, threads))
+            initializer=worker.init, initargs=(model, threads, os.getpid()))
         self.work = worker.work
         self.depth = 2 * workers  # enough queued work that no worker waits on the reader
 

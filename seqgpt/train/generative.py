@@ -20,7 +20,6 @@ from __future__ import annotations
 import inspect
 import json
 import math
-import os
 import sys
 import time
 from collections.abc import Sequence
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from seqgpt.data.instance import AtomicInstance
+from seqgpt.fsutil import atomic_file
 from seqgpt.train import adapt
 from seqgpt.train.adapt import DataArg, TrainError
 
@@ -173,9 +173,9 @@ class GenerativeTrainer:
     def _save(self, name: str, state: dict[str, Any]) -> None:
         import torch
 
-        tmp = self.out / (name + ".tmp")
-        torch.save(state, tmp)
-        os.replace(tmp, self.out / name)  # atomic: a kill never leaves half a file
+        # temp file, fsync, rename, fsync the folder: a kill never leaves half a checkpoint
+        with atomic_file(self.out / name) as handle:
+            torch.save(state, handle)
 
     def save_checkpoint(self, optimizer: Any, schedule: Any) -> None:
         self._save("checkpoint.pt", {
@@ -190,7 +190,7 @@ class GenerativeTrainer:
         path = self.out / "checkpoint.pt"
         if not path.is_file():
             return None
-        state = torch.load(path, weights_only=False, map_location="cpu")
+        state = torch.load(path, weights_only=True, map_location="cpu")
         self.model.load_state_dict(state["model"], strict=False)
         self.stage, self.step, self.best = state["stage"], state["step"], state["best"]
         self.since_best, self.stopped = state["since_best"], state["stopped"]
@@ -330,7 +330,7 @@ class GenerativeTrainer:
 
         path = self.out / "best.pt"
         if self.dev and path.is_file():
-            best = torch.load(path, weights_only=False, map_location="cpu")
+            best = torch.load(path, weights_only=True, map_location="cpu")
             if best["stage"] == name:
                 self.model.load_state_dict(best["model"], strict=False)
 
