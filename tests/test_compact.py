@@ -13,7 +13,7 @@ from seqgpt import prompt
 from seqgpt.api import Model
 from seqgpt.backends.compact import CompactBackend, _decode, save
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.model.spans import Featurizer, SpanModel, SpanModelConfig
+from seqgpt.model.spans import Featurizer, LabelTooLongError, SpanModel, SpanModelConfig, collate
 from seqgpt.model.words import split_words
 from seqgpt.types import SeqGPTError, Span
 
@@ -132,7 +132,66 @@ def test_training_examples_map_gold_spans_to_words(tiny_compact: Model) -> None:
                             tiny_compact.backend.model.config)
     [example] = make_examples(inst, featurizer, random.Random(0),
                               TrainingArgs(label_augment_rate=0.0))
-    assert example.gold_spans == [(0, 1, 0), (3, 3, 1)]
+    named = sorted((i, j, example.labels[k]) for i, j, k in example.gold_spans)
+    assert named == [(0, 1, "person"), (3, 3, "city")]
+
+
+def test_training_masks_what_is_unknown(tiny_compact: Model) -> None:
+    from seqgpt.train.compact import TrainingArgs, batch_targets, make_examples
+
+    featurizer = Featurizer(tiny_compact.backend.featurizer.tokenizer,
+                            tiny_compact.backend.model.config)
+    width = featurizer.config.max_width
+    args = TrainingArgs(label_augment_rate=0.0)
+    typed = AtomicInstance("Tim Cook visited Beijing.", "extract", ["person", "businessman"],
+                           "t", "train", "en", meta={"partial": True},
+                           spans=[Span("person", "Tim Cook", 0, 8),
+                                  Span("businessman", "Tim Cook", 0, 8)])
+    full = AtomicInstance("阿里巴巴在杭州。", "extract", ["公司"], "t", "train", "zh",
+                          spans=[Span("公司", "阿里巴巴", 0, 4)])
+    examples = [ex for inst in (typed, full)
+                for ex in make_examples(inst, featurizer, random.Random(0), args)]
+    batch = collate([ex.features for ex in examples], width, 1)
+    batch_targets(examples, width, batch)
+    # partial: only the one typed mention is known, under both of its types
+    assert batch["span_known"][0].nonzero().flatten().tolist() == [1]
+    assert batch["span_targets"][0, 1].tolist() == [1.0, 1.0]
+    # full annotation: every span on token boundaries is known, none that cuts a token
+    feature = examples[1].features
+    spans = [(i, j) for i in range(len(feature.words))
+             for j in range(i, min(len(feature.words), i + width))]
+    known = batch["span_known"][1, :len(spans)].tolist()
+    first, last = feature.word_first_token, feature.word_last_token
+    for (i, j), is_known in zip(spans, known, strict=True):
+        cuts = (i > 0 and first[i] == last[i - 1]) or (j < len(first) - 1
+                                                       and last[j] == first[j + 1])
+        assert is_known == (not cuts)
+    assert any(known) and not all(known)  # 阿里巴巴 spans several characters per token
+
+
+def test_long_texts_keep_their_windows(tiny_compact: Model) -> None:
+    from seqgpt.train.compact import TrainingArgs, make_examples
+
+    featurizer = Featurizer(tiny_compact.backend.featurizer.tokenizer,
+                            tiny_compact.backend.model.config)
+    text = " ".join(["word"] * 400) + " Tim Cook"
+    inst = AtomicInstance(text, "extract", ["person"], "t", "train", "en",
+                          spans=[Span("person", "Tim Cook", len(text) - 8, len(text))])
+    args = TrainingArgs(max_tokens=64, max_windows=2)
+    examples = make_examples(inst, featurizer, random.Random(0), args)
+    assert len(examples) == 2
+    assert any(ex.gold_spans for ex in examples)  # the window with the mention is kept
+
+
+def test_label_order_does_not_change_answers(tiny_compact: Model) -> None:
+    text = "Tim Cook visited Beijing and met Angela Merkel at Apple's store."
+    labels = ["person", "city", "company", "organization", "event"]
+    a = tiny_compact.extract(text, labels, threshold=0.0, nested=True)
+    b = tiny_compact.extract(text, labels[::-1], threshold=0.0, nested=True)
+    assert [(s.label, s.start, s.end, s.score) for s in a.spans] == \
+        [(s.label, s.start, s.end, s.score) for s in b.spans]
+    assert tiny_compact.classify(text, labels).scores == \
+        tiny_compact.classify(text, labels[::-1]).scores
 
 
 @settings(max_examples=30, deadline=None,
@@ -141,6 +200,13 @@ def test_training_examples_map_gold_spans_to_words(tiny_compact: Model) -> None:
        labels=st.lists(st.text(min_size=1).map(prompt.sanitize_label).filter(bool),
                        min_size=1, max_size=6, unique=True))
 def test_random_inputs_give_valid_offsets(tiny_compact: Model, text: str, labels: list) -> None:
+    featurizer = tiny_compact.backend.featurizer
+    limit = featurizer.config.max_label_tokens
+    if any(len(featurizer.tokenizer(x, add_special_tokens=False)["input_ids"]) > limit
+           for x in labels):
+        with pytest.raises(LabelTooLongError, match=f"at most {limit} tokens"):
+            tiny_compact.extract(text, labels)
+        return
     result = tiny_compact.extract(text, labels, threshold=0.3)
     for span in result.spans:
         assert text[span.start:span.end] == span.text and 0 <= span.score <= 1
