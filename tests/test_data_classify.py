@@ -101,6 +101,7 @@ MANIFEST = {
     ("chinese_literature_ner_re/relation_extraction", "validation"): 1347,  # relations
     ("chinese_literature_ner_re/relation_extraction", "test"): 1675,
     ("duie2_sample", "train"): 5000,
+    ("duie2_more", "train"): 4393, ("duie2_more", "dev"): 1999,
     ("cmrc2018", "dev"): 3219, ("cmrc2018", "trial"): 1002,
     ("drcd", "dev"): 3524, ("drcd", "test"): 3493,
     ("xquad/en", "all"): 1190, ("xquad/zh", "all"): 1190,
@@ -132,6 +133,7 @@ INSTANCES = {
     ("chinese_literature_ner_re/relation_extraction", "validation"): (5782, 2904),
     ("chinese_literature_ner_re/relation_extraction", "test"): (7858, 4072),
     ("duie2_sample", "train"): (12088, 5000),
+    ("duie2_more", "train"): (10779, 4393), ("duie2_more", "dev"): (4937, 1999),
 }
 
 

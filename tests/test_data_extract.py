@@ -56,6 +56,10 @@ EXPECTED: dict[tuple[str, str], int] = {
     (f"{_BIOMED}/BioNLP13PC-IOB", "train"): 2499, (f"{_BIOMED}/BioNLP13PC-IOB", "dev"): 857,
     (f"{_BIOMED}/BioNLP13PC-IOB", "test"): 1695,
     ("fewnerd_inter_devtest", "dev"): 18817, ("fewnerd_inter_devtest", "test"): 14007,
+    # mentions; 29 train mentions have no type and are skipped (MANIFEST counts 1,995)
+    ("ufet_crowd", "train"): 1966, ("ufet_crowd", "train_dev"): 1996,
+    ("ufet_crowd", "test"): 1998,
+    ("pilener_subset", "all"): 878,  # passages (MANIFEST: 1,312 pairs over 878 passages)
     ("cluener2020", "train"): 10748, ("cluener2020", "dev"): 1343,
     ("resume_ner", "train"): 3821, ("resume_ner", "dev"): 463, ("resume_ner", "test"): 477,
     ("msra_ner", "test"): 4631,
@@ -76,6 +80,7 @@ EXPECTED: dict[tuple[str, str], int] = {
     ("dstc8_span/Homes_1", "train"): 2064, ("dstc8_span/Homes_1", "test"): 587,
     ("dstc8_span/RentalCars_1", "train"): 874, ("dstc8_span/RentalCars_1", "test"): 328,
     ("hwu64_nlu_eval", "train"): 9960, ("hwu64_nlu_eval", "test"): 1076,
+    ("slurp", "dev"): 2031, ("slurp", "test"): 2972,
     ("smp2019_ecdt_nlu", "train"): 2579,
     ("sgd", "train"): 24604, ("sgd", "dev"): 6954,
     ("crosswoz", "dev"): 8458, ("crosswoz", "test"): 8476,
@@ -86,6 +91,10 @@ EXPECTED: dict[tuple[str, str], int] = {
 EXPECTED_SPANS: dict[tuple[str, str], int] = {
     ("fewnerd_inter_devtest", "dev"): 34830, ("fewnerd_inter_devtest", "test"): 28342,
     ("hwu64_nlu_eval", "train"): 8253, ("hwu64_nlu_eval", "test"): 880,
+    ("slurp", "dev"): 2019, ("slurp", "test"): 2821,  # 4,840 slot mentions in MANIFEST
+    # 32,407 mention-type pairs in MANIFEST
+    ("ufet_crowd", "train"): 10881, ("ufet_crowd", "train_dev"): 10793,
+    ("ufet_crowd", "test"): 10733,
     ("smp2019_ecdt_nlu", "train"): 3327,
     ("sgd", "train"): 16189, ("sgd", "dev"): 4604,
 }

@@ -18,12 +18,13 @@ Records deliberately not turned into instances (counted and logged by the reader
   answers);
 - chinese_literature_ner_re/relation_extraction: 6 mentions that cross a sentence end are left
   out of the extract instances (their relations are kept);
-- duie2_sample: entity strings that do not occur in the text (none in this sample).
+- duie2_sample, duie2_more: entity strings that do not occur in the text (none in the
+  sample).
 Other choices, documented here because they change counts:
 - trec gives two instances per question (facets ``coarse`` and ``fine``);
   online_shopping_10_cats two per review (``category`` and ``sentiment``);
 - finre: records of the same (sentence, head, tail) are one instance with all their relations;
-- relation data (conll04_re, ade_re, duie2_sample, chinese_literature_ner_re/relation_extraction)
+- relation data (conll04_re, ade_re, duie2_*, chinese_literature_ner_re/relation_extraction)
   yield an extract instance per sentence (entity mentions), a classify instance per related
   pair and up to ``negatives`` (2) unrelated pairs per sentence (gold ``[]``); SemEval
   ``Other`` and FinRE ``unknown`` are gold ``[]``; semeval and fewrel give no extract instances
@@ -370,9 +371,15 @@ _add("chinese_literature_ner_re/relation_extraction", "zh", "re",
       "test": "chinese_literature_ner_re/relation_extraction/Testing"},
      brat.read_brat, LITERATURE_ENTITIES | LITERATURE_RELATIONS, multi_label=True,
      facets={"entity": tuple(LITERATURE_ENTITIES), "relation": tuple(LITERATURE_RELATIONS)})
+# DuIE types only the arguments of its relations: the entity instances are partial.
+_DUIE_OPTIONS: dict[str, object] = {
+    "multi_label": True, "partial_entities": True,
+    "facets": {"entity": tuple(DUIE_TYPES), "relation": tuple(DUIE_PREDICATES)}}
 _add("duie2_sample", "zh", "re", {"train": "duie2_sample/train_data_5000.json"},
-     duie.read_duie, DUIE_TYPES | DUIE_PREDICATES, multi_label=True,
-     facets={"entity": tuple(DUIE_TYPES), "relation": tuple(DUIE_PREDICATES)})
+     duie.read_duie, DUIE_TYPES | DUIE_PREDICATES, **_DUIE_OPTIONS)
+_add("duie2_more", "zh", "re",
+     {"train": "duie2_more/train_part.json", "dev": "duie2_more/dev.json"},
+     duie.read_duie, DUIE_TYPES | DUIE_PREDICATES, **_DUIE_OPTIONS)
 
 # --- 7. reading comprehension ----------------------------------------------------------------
 

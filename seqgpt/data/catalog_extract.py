@@ -11,20 +11,32 @@ tables are complete for the data.
 
 Splits are the files that exist, named train / dev / test where the files are such a split
 (``devel``, ``valid``, ``validation`` and ``val`` files are ``dev``). No official split:
-- ``wikigold``: one split ``all``;
+- ``wikigold``, ``pilener_subset``: one split ``all``;
 - ``btc``: its sections ``a``, ``b``, ``e``, ``f``, ``g``, ``h``;
 - ``nlupp/banking``, ``nlupp/hotels``: the 20 folds ``fold0`` .. ``fold19`` (NLU++ is
   evaluated by cross-validation over them);
 - ``fewfc``: ``train_base``, ``train_trans`` (train_trans_5_type.json), ``dev_trans``;
-- ``sgd``: ``train`` and ``dev`` (the test folder holds only its schema, so there is no test).
+- ``sgd``: ``train`` and ``dev`` (the test folder holds only its schema, so there is no test);
+- ``ufet_crowd``: ``train``, ``train_dev`` (the crowd dev file, trained on) and ``test``.
 Partial annotation: ``fewnerd_inter_devtest`` labels each split with only the types that split
-annotates (13 in dev, 17 in test); ``fewfc`` offers each file's own event types.
+annotates (13 in dev, 17 in test; both files are trained on but for a held-out 10 %, see
+``mixture.SHARED_SPLITS``); ``fewfc`` offers each file's own event types; ``ufet_crowd``
+types one mention per sentence, so its instances carry ``meta["partial"]``.
+Open label sets: ``ufet_crowd`` takes its types from its vocabulary file (``types.txt``),
+``pilener_subset`` its labels as written (both have an empty table).
+Label descriptions (``options["descriptions"]``, see ``descriptions.label_descriptions``):
+``sgd`` (schema slot and intent descriptions), ``pilener_subset`` (definitions.json).
 
 What one record yields, and deliberate omissions (see each reader's docstring):
 - NER / column files: one extract instance per sentence;
-- ``slu_sz128/*``, ``hwu64_nlu_eval``, ``nlupp/*``: an extract (slots) and a classify (intent)
-  instance per utterance (``slu_sz128/ECSA`` has no intents; ATIS and NLU++ intents are
-  multi-label; NLU++ utterances without intents give no classify instance);
+- ``ufet_crowd``: an extract instance per typed mention (labels: its types; 29 train
+  mentions without types are skipped);
+- ``pilener_subset``: an extract instance per passage (labels: every tagName asked of it;
+  an empty answer keeps its label with no span);
+- ``slu_sz128/*``, ``hwu64_nlu_eval``, ``slurp``, ``nlupp/*``: an extract (slots) and a
+  classify (intent) instance per utterance (``slu_sz128/ECSA`` has no intents; ATIS and
+  NLU++ intents are multi-label; NLU++ utterances without intents give no classify instance;
+  one SLURP test record whose intent contradicts its scenario and action gives none);
 - ``smp2019_ecdt_nlu``: extract (slots) + classify (domain) + classify (intent);
 - ``restaurant8k``, ``dstc8_span/*``, ``cluener2020``: extract only;
 - ``sgd``: an extract instance per frame of every user and system turn (labels: the service's
@@ -39,7 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from seqgpt.data import conll, dialogue, events, slots, spanjson
+from seqgpt.data import conll, dialogue, events, pilener, slots, spanjson, ufet
 from seqgpt.data.registry import DatasetSpec, Reader, add
 
 #: Every dataset this module registers, in registration order.
@@ -154,6 +166,19 @@ _add("fewnerd_inter_devtest", "en", "ner",
      {"dev": "fewnerd_inter_devtest/dev.txt", "test": "fewnerd_inter_devtest/test.txt"},
      conll.read_conll, {**_FEWNERD_DEV, **_FEWNERD_TEST}, scheme="io",
      facets={"dev": tuple(_FEWNERD_DEV), "test": tuple(_FEWNERD_TEST)})
+
+# --- open-type entity typing and NER (many label names) -----------------------------------
+
+# UFET's types come from its 10k-type vocabulary file, not a table (readkit.vocabulary). The
+# crowd dev file is training data too (the test file stays the evaluation split), hence its
+# split name.
+_add("ufet_crowd", "en", "ner",
+     {"train": "ufet_crowd/train.json", "train_dev": "ufet_crowd/dev.json",
+      "test": "ufet_crowd/test.json"}, ufet.read_ufet, {},
+     vocabulary="ufet_crowd/types.txt")
+# Pile-NER tagNames are already user words; one file, so a hash holds 10 % out (mixture).
+_add("pilener_subset", "en", "ner", {"all": "pilener_subset/pairs.jsonl"}, pilener.read_pilener,
+     {}, definitions="pilener_subset/definitions.json", descriptions=pilener.definitions)
 
 # --- Chinese NER ----------------------------------------------------------------------------
 
@@ -423,6 +448,30 @@ _add("hwu64_nlu_eval", "en", "slot",
       "test": tuple(f"{_HWU}/testset/{intent}.csv" for intent in _HWU_INTENTS)},
      slots.read_hwu64, _table, facets=_facets)
 
+# SLURP comes from the same collection as HWU64: the same slot and intent names keep the
+# same words, plus the few SLURP has on its own.
+_SLURP_INTENTS = (
+    "alarm_query", "alarm_remove", "alarm_set", "audio_volume_down", "audio_volume_mute",
+    "audio_volume_other", "audio_volume_up", "calendar_query", "calendar_remove", "calendar_set",
+    "cooking_query", "cooking_recipe", "datetime_convert", "datetime_query", "email_addcontact",
+    "email_query", "email_querycontact", "email_sendemail", "general_greet", "general_joke",
+    "general_quirky", "iot_cleaning", "iot_coffee", "iot_hue_lightchange", "iot_hue_lightdim",
+    "iot_hue_lightoff", "iot_hue_lighton", "iot_hue_lightup", "iot_wemo_off", "iot_wemo_on",
+    "lists_createoradd", "lists_query", "lists_remove", "music_dislikeness", "music_likeness",
+    "music_query", "music_settings", "news_query", "play_audiobook", "play_game", "play_music",
+    "play_podcasts", "play_radio", "qa_currency", "qa_definition", "qa_factoid", "qa_maths",
+    "qa_stock", "recommendation_events", "recommendation_locations", "recommendation_movies",
+    "social_post", "social_query", "takeaway_order", "takeaway_query", "transport_query",
+    "transport_taxi", "transport_ticket", "transport_traffic", "weather_query")
+_SLURP_OWN_INTENTS = {"audio_volume_other": "change volume settings",
+                      "cooking_query": "cooking question", "general_greet": "greeting",
+                      "music_dislikeness": "music dislike"}
+_table, _facets = _slots_and_intents(
+    {**_HWU_SLOTS, "sport_type": "sport"},
+    {tag: _SLURP_OWN_INTENTS.get(tag) or _HWU_INTENTS[tag] for tag in _SLURP_INTENTS})
+_add("slurp", "en", "slot", {"dev": "slurp/devel.jsonl", "test": "slurp/test.jsonl"},
+     slots.read_slurp, _table, facets=_facets)
+
 _SMP_SLOTS = {
     "Dest": "目的地", "Src": "出发地", "absIssue": "期号", "area": "地区", "artist": "艺人",
     "artistRole": "艺人角色", "author": "作者", "awayName": "客队", "category": "类别",
@@ -538,7 +587,7 @@ _add("sgd", "en", "slot",
      {"train": ("sgd/train/schema.json",
                 *(f"sgd/train/dialogues_{n}.json" for n in _SGD_TRAIN)),
       "dev": ("sgd/dev/schema.json", *(f"sgd/dev/dialogues_{n}.json" for n in _SGD_DEV))},
-     dialogue.read_sgd, _table, facets=_facets)
+     dialogue.read_sgd, _table, facets=_facets, descriptions=dialogue.sgd_descriptions)
 
 _CROSSWOZ_SLOTS: dict[str, str] = {}
 for _domain, _name_words, _own in (

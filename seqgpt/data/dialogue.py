@@ -10,6 +10,7 @@
   states what the user wants) gives one classify instance: gold = the frame's active intent,
   labels = every intent of the split's schema. Turns that merely continue an intent ("yes",
   "4 people") carry no intent signal in their text and give no classify instance.
+  :func:`sgd_descriptions` collects the schemas' slot and intent descriptions per label.
 - ``read_crosswoz``: CrossWOZ (a zip holding one JSON dict of dialogues). Dialogue acts are
   ``[act, domain, slot, value]`` without offsets; each value is located in the message (first
   occurrence not cutting a number, not overlapping an earlier value of the same label). Not
@@ -55,8 +56,9 @@ def _services(schema: Any, path: Path, slots: LabelSet) -> dict[str, dict[str, A
             word = slots.word(raw, path, None)
             words[raw] = word
             descriptions[word] = str(slot.get("description", ""))
-        intents = [need(intent, "name", path, None, str, f"{where} ({name})")
-                   for intent in object_list(service, "intents", path, None, where)]
+        intents = {need(intent, "name", path, None, str, f"{where} ({name})"):
+                   str(intent.get("description", ""))
+                   for intent in object_list(service, "intents", path, None, where)}
         services[name] = {"slots": words, "labels": list(dict.fromkeys(words.values())),
                           "descriptions": descriptions, "intents": intents}
     return services
@@ -116,6 +118,26 @@ def read_sgd(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInstan
                     gold = list(dict.fromkeys(gold))
                     yield classify(spec, split, text, list(intent_labels), gold,
                                    meta | {"task": "intent"}, multi_label=len(gold) > 1)
+
+
+def sgd_descriptions(spec: DatasetSpec, root: Path) -> dict[str, list[str]]:
+    """Label words -> the distinct descriptions the schemas of every split give them, for
+    the span labels (non-categorical slots) and the intents. A label may have several: one
+    slot name is described per service, and several raw slots share a label ("departure
+    city" is from_location, origin, from_city ...)."""
+    slots = LabelSet(spec, "slot")
+    intents = LabelSet(spec, "intent")
+    found: dict[str, dict[str, None]] = {}
+    for split in spec.splits:
+        path = root / spec.files[split][0]
+        for service in _services(load_json(path), path, slots).values():
+            pairs = [*service["descriptions"].items(),
+                     *((intents.word(f"intent:{raw}", path, None), text)
+                       for raw, text in service["intents"].items())]
+            for label, text in pairs:
+                if text.strip():
+                    found.setdefault(label, {})[text.strip()] = None
+    return {label: list(texts) for label, texts in found.items()}
 
 
 def _zipped_json(path: Path) -> Any:

@@ -28,7 +28,8 @@ def read_duie(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInsta
         for line_no, record in readkit.json_lines(path):
             text = readkit.need(record, "text", path, line_no)
             typed, gold, slots = _spo_facts(record, sentences, path, line_no)
-            mentions, first = [], {}
+            mentions: list[Mention] = []
+            first: dict[str, Mention] = {}
             for entity, label in typed:
                 found = occurrences(text, entity)
                 missing += not found

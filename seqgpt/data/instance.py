@@ -29,6 +29,12 @@ class AtomicInstance:
     of ``labels``; several for multi-label data). ``meta`` carries reader-specific extras
     (e.g. the intent of a slot-filling utterance, a relation's head/tail) that the mixture
     builder or evaluator may use.
+
+    ``meta["partial"] = True`` (extract only) marks span-partial annotation: the gold knows
+    only the spans listed in ``spans`` (UFET types one mention per sentence; DuIE types only
+    relation arguments). Every other span of the text is unknown and must not be scored as a
+    negative; a listed span's negatives are the instance's labels it is not listed under.
+    Without the flag, every span not listed is a negative for every label.
     """
 
     text: str

@@ -24,14 +24,27 @@ to one (a shared word, or for Chinese one contained in the other: "person-athlet
 negative for "person"), and for extraction never a *generic* type that several datasets
 annotate (a "date" or "person" in an unrelated text would be a wrong "None"). MRC questions,
 event roles and relation arguments, and partially annotated data (Few-NERD), get no negatives
-from outside their own label set.
+from outside their own label set. A dataset with a type vocabulary (``options["vocabulary"]``:
+UFET's 10k types) draws its negatives from that vocabulary instead — types that are none of
+the instance's and not related to one — and does not feed the global pool: its labels are
+per-mention fine types ("man", "adult", "thing") that most texts of other datasets hold
+unannotated, so they would be wrong "None"s there.
+
+Two kinds of partial annotation: *label-partial* data (:data:`PARTIALLY_ANNOTATED`) is complete
+for its own types only, so it gets no outside labels; *span-partial* instances
+(``meta["partial"] = True``: UFET's one typed mention, DuIE's relation arguments) list some
+spans of the text and say nothing of the others; the trainer takes their loss only on the
+listed spans (a listed span's negatives are the instance's labels it does not carry), so
+outside labels are safe for them.
 
 Splits: only training data is read — every ``train*`` split; a dataset without one uses its
 splits other than :func:`evaluation_split` (e.g. ``devel`` when the project evaluates on
 ``test``, ``trial`` when it evaluates on ``dev``). A dataset with a single split and no train
 split (``all`` where there is no official split, or only a ``test`` file) is partitioned by a
 fixed hash of the text: :func:`held_out` instances (10 %) are for evaluation only and never
-trained on, the rest is training data. Zero-shot dev datasets
+trained on, the rest is training data. Datasets in :data:`SHARED_SPLITS` are partitioned the
+same way in every split (Few-NERD INTER: its dev and test files annotate disjoint types, so
+holding one file out would leave its types untrained). Zero-shot dev datasets
 (:data:`registry.ZERO_SHOT_DEV`) are refused and never read.
 """
 
@@ -49,7 +62,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from seqgpt import prompt
-from seqgpt.data import registry
+from seqgpt.data import readkit, registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.registry import DatasetSpec
 from seqgpt.types import SeqGPTError
@@ -70,6 +83,13 @@ HELD_OUT_PERCENT = 10
 TYPE_KINDS = frozenset({"ner", "slot"})
 #: Datasets annotated only for their own types: no outside labels may be added as negatives.
 PARTIALLY_ANNOTATED = frozenset({"fewnerd_inter_devtest"})
+#: Datasets whose every split is training data but for its :func:`held_out` part: each split
+#: has its own label set (Few-NERD INTER's files annotate disjoint types) and none is a project
+#: benchmark.
+SHARED_SPLITS = frozenset({"fewnerd_inter_devtest"})
+#: Draws from a type vocabulary before giving up on finding ``count`` unrelated types (a
+#: vocabulary of thousands of types is never exhausted in practice).
+_VOCABULARY_TRIES = 50
 
 
 @dataclass(frozen=True)
@@ -108,7 +128,11 @@ def evaluation_split(spec: DatasetSpec) -> str:
 
 
 def single_split(spec: DatasetSpec) -> bool:
-    """One split and no train split: training and evaluation share it through :func:`held_out`."""
+    """Whether training and evaluation share the dataset through :func:`held_out`: it has one
+    split and no train split (hence the name), or it is one of :data:`SHARED_SPLITS`, whose
+    every split is partitioned alike."""
+    if spec.name in SHARED_SPLITS:
+        return True
     return len(spec.splits) == 1 and not spec.splits[0].startswith("train")
 
 
@@ -181,7 +205,7 @@ def build(specs: Sequence[DatasetSpec], stage: Stage, *, seed: int = 0,
             mixture.selections.append(Selection(
                 spec.name, task, splits, len(found), len(kept),
                 len({label for i in kept for label in i.labels})))
-    pools = negative_pools(specs, mixture.instances)
+    pools = negative_pools(specs, mixture.instances, root or registry.data_root())
     rng = random.Random(f"{seed}:{stage}:negatives")
     for instance in mixture.instances:
         add_negatives(instance, pools, quotas.max_negatives, rng)
@@ -260,12 +284,25 @@ def pool_group(instance: AtomicInstance, kind: str) -> str | None:
 
 @dataclass
 class Pools:
-    """Negative candidates per (language, task, group), and labels that must not be negatives."""
+    """Negative candidates per (language, task, group), labels that must not be negatives, and
+    the type vocabularies of the datasets that have one."""
 
     kinds: dict[str, str]
     labels: dict[tuple[str, str, str], list[str]]
     generic: set[str]
+    vocabularies: dict[str, list[str]] = field(default_factory=dict)
     _cache: dict[tuple[str, str, str, frozenset[str]], list[str]] = field(default_factory=dict)
+
+    def sample(self, instance: AtomicInstance, most: int, rng: random.Random) -> list[str]:
+        """1..``most`` negatives for the instance (fewer, or none, when there are no more
+        candidates)."""
+        vocabulary = self.vocabularies.get(instance.dataset)
+        if vocabulary is not None:
+            return _unrelated(vocabulary, instance.labels, rng.randint(1, most), rng)
+        candidates = self.candidates(instance)
+        if not candidates:
+            return []
+        return rng.sample(candidates, min(rng.randint(1, most), len(candidates)))
 
     def candidates(self, instance: AtomicInstance) -> list[str]:
         """Pool labels that may be negatives for this instance's label set (cached: most
@@ -282,13 +319,31 @@ class Pools:
         return self._cache[key]
 
 
-def negative_pools(specs: Sequence[DatasetSpec], instances: Iterable[AtomicInstance]) -> Pools:
+def _unrelated(vocabulary: Sequence[str], own: Sequence[str], count: int,
+               rng: random.Random) -> list[str]:
+    """Up to ``count`` distinct vocabulary types, none of them related to an own label; drawn
+    one at a time (checking all of a 10k vocabulary against every instance would cost more
+    than the rest of the mixture)."""
+    picked: list[str] = []
+    for _ in range(_VOCABULARY_TRIES):
+        if len(picked) == count:
+            break
+        label = vocabulary[rng.randrange(len(vocabulary))]
+        if label not in picked and not any(related(label, mine) for mine in own):
+            picked.append(label)
+    return picked
+
+
+def negative_pools(specs: Sequence[DatasetSpec], instances: Iterable[AtomicInstance],
+                   root: Path) -> Pools:
     kinds = {spec.name: spec.kind for spec in specs}
+    vocabularies = {spec.name: list(dict.fromkeys(readkit.vocabulary(spec, root).values()))
+                    for spec in specs if "vocabulary" in spec.options}
     labels: dict[tuple[str, str, str], dict[str, None]] = {}
     owners: dict[str, set[str]] = {}
     for instance in instances:
         group = pool_group(instance, kinds.get(instance.dataset, ""))
-        if group is None:
+        if group is None or instance.dataset in vocabularies:
             continue
         labels.setdefault((instance.language, instance.task, group), {}).update(
             dict.fromkeys(instance.labels))
@@ -296,7 +351,8 @@ def negative_pools(specs: Sequence[DatasetSpec], instances: Iterable[AtomicInsta
             for label in instance.labels:
                 owners.setdefault(_normal(label), set()).add(instance.dataset)
     generic = {label for label, datasets in owners.items() if len(datasets) > 1}
-    return Pools(kinds, {key: list(found) for key, found in labels.items()}, generic)
+    return Pools(kinds, {key: list(found) for key, found in labels.items()}, generic,
+                 vocabularies)
 
 
 def _normal(label: str) -> str:
@@ -307,12 +363,7 @@ def add_negatives(instance: AtomicInstance, pools: Pools, max_negatives: int,
                   rng: random.Random) -> None:
     """Add 1..max_negatives unrelated labels from the pool (none when the pool has no
     candidate), then shuffle the label order."""
-    negatives: list[str] = []
-    if max_negatives > 0:
-        candidates = pools.candidates(instance)
-        if candidates:
-            count = min(rng.randint(1, max_negatives), len(candidates))
-            negatives = rng.sample(candidates, count)
+    negatives = pools.sample(instance, max_negatives, rng) if max_negatives > 0 else []
     labels = instance.labels + negatives
     rng.shuffle(labels)
     instance.labels = labels

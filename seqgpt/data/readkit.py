@@ -4,6 +4,7 @@ lines, label lookup through a dataset's label table, and counted (never silent) 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import logging
@@ -143,6 +144,34 @@ class LabelSet:
             known = ", ".join(tags[:20]) + (f", ... ({len(tags)} in all)" if len(tags) > 20 else "")
             problem = f"unknown {self.facet} {tag!r} for {self.spec.name}; expected one of {known}"
             raise DataFormatError(path, line, problem) from None
+
+
+def vocabulary(spec: DatasetSpec, root: Path) -> dict[str, str]:
+    """Raw type -> user words of a dataset whose labels come from an open vocabulary file
+    (``options["vocabulary"]``, one raw type a line; UFET's 10k types) instead of a label
+    table: far too many to list in the catalogue, and the file is the dataset's own definition
+    of which types exist. A type's words are its label-table entry, else the type with
+    underscores as spaces ("football_player" -> "football player")."""
+    name = spec.options.get("vocabulary")
+    if not isinstance(name, str):
+        raise KeyError(f"{spec.name} has no vocabulary file (options['vocabulary'])")
+    return {tag: spec.label_names.get(tag, tag.replace("_", " ").strip())
+            for tag in _vocabulary_file(root / name)}
+
+
+@functools.lru_cache(maxsize=8)
+def _vocabulary_file(path: Path) -> tuple[str, ...]:
+    tags: dict[str, None] = {}
+    for line_no, line in numbered_lines(path):
+        tag = line.strip()
+        if not tag:
+            continue
+        if tag.replace("_", " ").strip() == "" or any(c in tag for c in ",，"):
+            raise DataFormatError(path, line_no, f"type {tag!r} cannot be a label")
+        tags[tag] = None
+    if not tags:
+        raise DataFormatError(path, None, "the vocabulary file lists no types")
+    return tuple(tags)
 
 
 def report_skips(spec: DatasetSpec, split: str, path: Path, counts: dict[str, int]) -> None:

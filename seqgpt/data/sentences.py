@@ -25,7 +25,8 @@ class Located(Protocol):
 def unwrap(raw: str) -> tuple[str, list[int]]:
     """Remove every line break; ``position[i]`` is where character ``i`` of ``raw`` (or the next
     kept one) lands in the result."""
-    kept, position = [], []
+    kept: list[str] = []
+    position: list[int] = []
     for char in raw:
         position.append(len(kept))
         if char not in "\r\n":

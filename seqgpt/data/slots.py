@@ -16,6 +16,14 @@ per utterance. ``meta["task"]`` says which (``slots``, ``intent``, ``domain``).
   (SMP2019-ECDT task 1). Slot values are strings and are located in the text (first
   occurrence not used by another value of the same slot; slots may nest); a value that is not
   in the text is a format error. Two classify instances per utterance: the domain and the intent.
+- ``read_slurp``: SLURP JSON Lines ``{"slurp_id", "sentence", "tokens": [{"surface"}],
+  "entities": [{"type", "span": [token ids]}], "scenario", "action", "intent", ...}``. The
+  text is the sentence, the tokens found in it in order (ignoring case: a few tokens are
+  capitalised where the sentence is not); where they are not (about 0.3 %: the sentence
+  transcript was corrected after annotation, "hwood" vs "hollywood", "tesco" vs "pasta") the
+  entities belong to the tokens, so the text is the tokens joined as a user writes them. The
+  intent is ``scenario_action``: the ``intent`` field holds only the action in about 1 % of
+  records ("query" for weather_query), a known slip of the release.
 """
 
 from __future__ import annotations
@@ -25,9 +33,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from seqgpt.data.instance import AtomicInstance, DataFormatError
-from seqgpt.data.readkit import LabelSet, classify, csv_rows, load_json, need, numbered_lines
+from seqgpt.data.readkit import (
+    LabelSet,
+    classify,
+    csv_rows,
+    json_lines,
+    load_json,
+    log,
+    need,
+    numbered_lines,
+    report_skips,
+)
 from seqgpt.data.registry import DatasetSpec
-from seqgpt.data.spans import decode_tags, extract, find_value, join_tokens
+from seqgpt.data.spans import decode_tags, extract, find_value, join_tokens, object_list
 from seqgpt.types import Span
 
 NO_INTENT = "<NULL>"
@@ -167,3 +185,73 @@ def read_smp2019(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicIn
                                   path, None)
             yield classify(spec, split, text, list(intents.words), [intent],
                            meta | {"task": "intent"})
+
+
+def read_slurp(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInstance]:
+    slots = LabelSet(spec, "slot")
+    intents = LabelSet(spec, "intent")
+    for name in spec.files[split]:
+        path = root / name
+        rebuilt = 0
+        counts = {"intents that contradict their scenario and action (no intent instance)": 0}
+        for line_no, record in json_lines(path):
+            tokens = [need(token, "surface", path, line_no)
+                      for token in object_list(record, "tokens", path, line_no)]
+            sentence = need(record, "sentence", path, line_no)
+            starts = _align(sentence, tokens)
+            text = sentence
+            if starts is None:
+                rebuilt += 1
+                text, starts = join_tokens(tokens, spec.language)
+            spans = [_slurp_span(entity, text, tokens, starts, slots, path, line_no)
+                     for entity in object_list(record, "entities", path, line_no)]
+            meta = {"source": f"{name}:{line_no}", "id": record.get("slurp_id")}
+            yield extract(spec, split, text, list(slots.words), spans, meta | {"task": "slots"})
+            intent = _slurp_intent(record, path, line_no)
+            if intent is None:
+                counts["intents that contradict their scenario and action (no intent "
+                       "instance)"] += 1
+                continue
+            gold = intents.word(f"intent:{intent}", path, line_no)
+            yield classify(spec, split, text, list(intents.words), [gold],
+                           meta | {"task": "intent"})
+        report_skips(spec, split, path, counts)
+        if rebuilt:
+            log.info("%s/%s: %d sentence(s) of %s differ from their tokens; their text is the "
+                     "tokens joined", spec.name, split, rebuilt, path)
+
+
+def _align(sentence: str, tokens: list[str]) -> list[int] | None:
+    """Start of every token in the sentence, taken in order, case ignored; ``None`` when the
+    tokens do not spell the sentence (only white space may lie between them)."""
+    starts: list[int] = []
+    at = 0
+    for token in tokens:
+        while at < len(sentence) and sentence[at].isspace():
+            at += 1
+        if not token or sentence[at:at + len(token)].lower() != token.lower():
+            return None
+        starts.append(at)
+        at += len(token)
+    return starts if not sentence[at:].strip() else None
+
+
+def _slurp_span(entity: dict[str, object], text: str, tokens: list[str], starts: list[int],
+                slots: LabelSet, path: Path, line: int) -> Span:
+    ids = need(entity, "span", path, line, list)
+    if not ids or not all(isinstance(i, int) and 0 <= i < len(tokens) for i in ids) \
+            or ids != list(range(ids[0], ids[0] + len(ids))):
+        raise DataFormatError(path, line, f"entity span {ids} should be consecutive token ids")
+    label = slots.word(need(entity, "type", path, line), path, line)
+    start, end = starts[ids[0]], starts[ids[-1]] + len(tokens[ids[-1]])
+    return Span(label, text[start:end], start, end)
+
+
+def _slurp_intent(record: dict[str, object], path: Path, line: int) -> str | None:
+    """``scenario_action``, or ``None`` when the intent field names another intent (one test
+    record: a weather question labelled both email_sendemail and email_query)."""
+    scenario = need(record, "scenario", path, line)
+    action = need(record, "action", path, line)
+    intent = need(record, "intent", path, line)
+    full = f"{scenario}_{action}"
+    return full if intent in (full, action) else None
