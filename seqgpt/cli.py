@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
+from seqgpt import textcheck
+from seqgpt.cli_options import add_option_arguments, model_options
 from seqgpt.types import SeqGPTError
 
 _EPILOG = """examples:
-  seqgpt extract "Tim Cook visited Beijing." --labels person,city --model DAMO-NLP/SeqGPT-560M
+  seqgpt extract "Tim Cook visited Beijing." --labels person,city
   echo "I loved it" | seqgpt classify --labels positive,negative --json
+  seqgpt extract "Tim Cook visited Beijing." --labels person,city --model DAMO-NLP/SeqGPT-560M
+      (a hub model: downloaded on first use, so it needs the network once)
   seqgpt eval --data conll2003 --split test --limit 100 --model path/to/model
 
-The model comes from --model, else $SEQGPT_MODEL, else the embedded default."""
+The model comes from --model, else $SEQGPT_MODEL, else the embedded default (offline)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,16 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter)
         sub.add_argument("text", nargs="?", default="-",
                          help="the text; omit it or give '-' to read texts from stdin, "
-                              "one per line")
+                              "one per line (blank lines are skipped)")
         sub.add_argument("--labels", required=True,
                          help="labels separated by ',' or '，', e.g. person,city")
         _add_model_argument(sub)
+        add_option_arguments(sub, nested=task == "extract", multi_label=task == "classify")
         sub.add_argument("--json", action="store_true",
                          help="print one JSON object per text instead of the upstream answer")
         sub.set_defaults(func=_run_task, task=task)
-    for module in ("seqgpt.tasks.command", "seqgpt.annotate.command", "seqgpt.serve.command",
-                   "seqgpt.evaluate.command", "seqgpt.data.command", "seqgpt.train.command",
-                   "seqgpt.bench"):
+    for module in ("seqgpt.tasks.command", "seqgpt.evaluate.tasks_command",
+                   "seqgpt.annotate.command", "seqgpt.serve.command", "seqgpt.evaluate.command",
+                   "seqgpt.data.command", "seqgpt.train.command", "seqgpt.bench"):
         _optional_commands(module, commands)
     return parser
 
@@ -70,33 +75,21 @@ def _optional_commands(module: str, commands: argparse._SubParsersAction) -> Non
 
 def _run_task(args: argparse.Namespace) -> int:
     import seqgpt
-    from seqgpt import prompt
+    from seqgpt import inputs, prompt
 
-    labels = prompt.check_labels(prompt.split_labels(args.labels))
-    texts = list(_read_texts(args.text))
-    if not texts:
-        raise SeqGPTError("no text given: pass TEXT or pipe texts on stdin, one per line")
-    for i, text in enumerate(texts):
-        prompt.check_text(text, "text" if len(texts) == 1 else f"stdin line {i + 1}")
+    labels = prompt.check_labels(prompt.split_labels(textcheck.check(args.labels, "--labels")))
+    given = inputs.read(args.text)
+    for item in given:
+        prompt.check_text(item.text, item.where)
     nlu = seqgpt.load(args.model)
     run = nlu.extract if args.task == "extract" else nlu.classify
-    results = run(texts, labels)
+    results = run([item.text for item in given], labels, **model_options(args))
     for i, result in enumerate(results):
         if args.json:
             print(result.to_json())
         else:
             print(("\n" if i else "") + result.to_seqgpt())
     return 0
-
-
-def _read_texts(text: str) -> Iterator[str]:
-    if text != "-":
-        yield text
-        return
-    if sys.stdin is None or sys.stdin.isatty():
-        raise SeqGPTError("no text given: pass TEXT or pipe texts on stdin, one per line")
-    for line in sys.stdin:
-        yield line.rstrip("\r\n")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

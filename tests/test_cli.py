@@ -47,10 +47,60 @@ def test_errors_are_one_line_with_exit_2(argv: list[str], message: str, capsys,
     assert err.startswith("seqgpt: error: ") and message in err and err.count("\n") == 1
 
 
-def test_empty_stdin_line_is_named(tiny_model_dir: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setattr(sys, "stdin", io.StringIO("fine\n\n"))
+def test_blank_stdin_lines_are_skipped_and_later_lines_keep_their_numbers(
+        tiny_model_dir: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("fine\n\n   \nalso fine\n"))
+    assert main(["extract", "--labels", "a", "--json", "--model", str(tiny_model_dir)]) == 0
+    captured = capsys.readouterr()
+    assert [json.loads(line)["text"] for line in captured.out.splitlines()] == [
+        "fine", "also fine"]
+    assert "skipped 2 blank stdin lines (2, 3)" in captured.err
+    monkeypatch.setattr(sys, "stdin", io.StringIO("\n\n"))
     assert main(["extract", "--labels", "a", "--model", str(tiny_model_dir)]) == 2
-    assert "stdin line 2 is empty" in capsys.readouterr().err
+    assert "no text given" in capsys.readouterr().err
+
+
+def _run_bytes(args: list[bytes], stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable.encode(), b"-m", b"seqgpt.cli", *args], input=stdin,
+                          capture_output=True, cwd=ROOT)
+
+
+def test_undecodable_argv_and_stdin_bytes_are_named_errors_not_tracebacks() -> None:
+    argv = _run_bytes([b"extract", b"Tim \xff Cook", b"--labels", b"person"])
+    labels = _run_bytes([b"classify", b"ok", b"--labels", b"a,b\xe9"])
+    piped = _run_bytes([b"extract", b"--labels", b"person"], stdin=b"fine\ncaf\xe9\n")
+    for done in (argv, labels, piped):
+        err = done.stderr.decode("utf-8", "replace")
+        assert done.returncode == 2 and "Traceback" not in err, err
+        assert err.startswith("seqgpt: error: ") and err.count("\n") == 1
+    assert "text has an undecodable byte 0xff" in argv.stderr.decode()
+    assert "at position 4" in argv.stderr.decode()
+    assert "--labels has an undecodable byte 0xe9" in labels.stderr.decode()
+    assert "stdin line 2 is not UTF-8: byte 0xe9 at byte 3" in piped.stderr.decode()
+
+
+def test_model_options_are_flags(tiny_model_dir: Path, capsys, monkeypatch) -> None:
+    import seqgpt
+
+    calls: list[dict] = []
+    real = seqgpt.load(str(tiny_model_dir))
+
+    class Spy:
+        def extract(self, texts, labels, **options):
+            calls.append(options)
+            return real.extract(texts, labels)
+
+        classify = extract
+
+    monkeypatch.setattr(seqgpt, "load", lambda model=None, **options: Spy())
+    assert main(["extract", "x", "--labels", "a", "--threshold", "0.2", "--nested"]) == 0
+    assert main(["classify", "x", "--labels", "a,b", "--multi-label"]) == 0
+    assert main(["extract", "x", "--labels", "a"]) == 0
+    assert calls == [{"threshold": 0.2, "nested": True}, {"multi_label": True}, {}]
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["extract", "x", "--labels", "a", "--threshold", "2"])
+    assert "expected a number in [0, 1]" in capsys.readouterr().err
 
 
 def test_console_script_help_and_error_exit_code() -> None:

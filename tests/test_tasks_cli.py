@@ -65,3 +65,34 @@ def test_bad_input_is_one_line_and_exit_code_2(argv, stdin, message, monkeypatch
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_blank_stdin_lines_are_skipped_and_errors_keep_the_real_line_number(
+        monkeypatch, capsys) -> None:
+    _stdin(monkeypatch, "A man plays.\tA person plays.\n\nno tab here\n")
+    assert cli.main(["nli", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "stdin line 3: expected premise<TAB>hypothesis" in err
+    _stdin(monkeypatch, "Tim Cook visited Beijing.\n\n马云在杭州。\n")
+    assert cli.main(["ner", "--types", "person,city", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert [json.loads(line)["text"] for line in captured.out.splitlines()] == [
+        "Tim Cook visited Beijing.", "马云在杭州。"]
+    assert "skipped 1 blank stdin line (2)" in captured.err
+
+
+def test_model_options_reach_every_call_of_a_composite_command(default_nlu, monkeypatch,
+                                                               capsys) -> None:
+    seen: list[dict] = []
+    real_extract = default_nlu.backend.extract
+
+    def spy(texts, labels, **options):
+        seen.append(options)
+        return real_extract(texts, labels, **options)
+
+    monkeypatch.setattr(default_nlu.backend, "extract", spy)
+    assert cli.main(["ner", "Tim Cook visited Beijing.", "--types", "person",
+                     "--threshold", "0.2", "--nested"]) == 0
+    assert seen and all(o.get("threshold") == 0.2 and o.get("nested") is True for o in seen)
+    args = cli.build_parser().parse_args(["topic", "x", "--topics", "a", "--multi-label"])
+    assert args.multi_label is True and args.threshold is None

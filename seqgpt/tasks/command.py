@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-from seqgpt import prompt
+from seqgpt import prompt, textcheck
+from seqgpt.cli_options import add_option_arguments, model_options
+from seqgpt.inputs import Input
+from seqgpt.inputs import read as read_inputs
 from seqgpt.tasks.common import TaskInputError
 
 _TAB = prompt.SPAN_JOINER
@@ -90,7 +92,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                     help="JSON object: key -> \"string\" | \"array\" | [fields] | "
                          "{field: \"string\" | \"array\"}")
     js.set_defaults(func=_run, render=_extract_json)
-    _add_evaluation(subparsers)
 
 
 def _command(subparsers: argparse._SubParsersAction, name: str, summary: str, example: str,
@@ -102,8 +103,10 @@ def _command(subparsers: argparse._SubParsersAction, name: str, summary: str, ex
     parser = subparsers.add_parser(
         name, help=summary, description=f"{summary[0].upper()}{summary[1:]}.",
         epilog=f"example:\n  {example}\n\nWithout TEXT (or with '-') the input is read as "
-               f"{stdin}. Without --json each input gets a short answer in the upstream "
-               "'label: value' style (one blank line between inputs).",
+               f"{stdin} (blank lines are skipped). Without --json each input gets a short "
+               "answer in the upstream 'label: value' style (one blank line between inputs). "
+               "--threshold, --nested and --multi-label go to every extract and classify call "
+               "the task makes.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     if what == "pair":
         parser.add_argument("premise", nargs="?", default="-", help="the premise, or '-'")
@@ -116,6 +119,7 @@ def _command(subparsers: argparse._SubParsersAction, name: str, summary: str, ex
                              "default model)")
     parser.add_argument("--json", action="store_true",
                         help="print one JSON object per input instead of the short answer")
+    add_option_arguments(parser)
     parser.set_defaults(command_name=name)
     return parser
 
@@ -134,7 +138,7 @@ def _run(args: argparse.Namespace) -> int:
 
     inputs = _inputs(args)
     nlu = seqgpt.load(args.model)
-    results = _call(nlu, args, inputs)
+    results = _call(nlu, args, inputs, model_options(args))
     for i, (given, result) in enumerate(zip(inputs, results, strict=True)):
         if args.json and isinstance(result, list):  # the answers to one context's questions
             print(json.dumps({"context": given, "answers": [a.to_dict() for a in result]},
@@ -146,65 +150,71 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _call(nlu: Any, args: argparse.Namespace, inputs: list[Any]) -> list[Any]:
+def _call(nlu: Any, args: argparse.Namespace, inputs: list[Any],
+          options: dict[str, Any]) -> list[Any]:
     name = args.command_name
     if name == "ner":
-        return nlu.ner(inputs, args.types)
+        return nlu.ner(inputs, args.types, **options)
     if name == "entity-type":
         span: Any = args.span
         start, colon, end = span.partition(":")
         if colon and start.strip().isdigit() and end.strip().isdigit():
             span = (int(start), int(end))
-        return nlu.entity_type(inputs, [span] * len(inputs), args.types)
+        return nlu.entity_type(inputs, [span] * len(inputs), args.types, **options)
     if name == "relations":
-        return nlu.relations(inputs, args.relations, args.entities, min_score=args.min_score)
+        return nlu.relations(inputs, args.relations, args.entities, min_score=args.min_score,
+                             **options)
     if name == "events":
-        return nlu.events(inputs, args.schema)
+        return nlu.events(inputs, args.schema, **options)
     if name == "answer":
-        return nlu.answer(inputs, [list(args.questions) for _ in inputs])
+        return nlu.answer(inputs, [list(args.questions) for _ in inputs], **options)
     if name == "slots":
-        return nlu.slots(inputs, args.slots, args.intents)
+        return nlu.slots(inputs, args.slots, args.intents, **options)
     if name == "nli":
-        return nlu.nli([p for p, _ in inputs], [h for _, h in inputs], args.labels)
+        return nlu.nli([p for p, _ in inputs], [h for _, h in inputs], args.labels, **options)
     if name == "sentiment":
-        return nlu.sentiment(inputs, args.labels)
+        return nlu.sentiment(inputs, args.labels, **options)
     if name == "topic":
-        return nlu.topic(inputs, args.topics)
-    return nlu.extract_json(inputs, args.schema)
+        return nlu.topic(inputs, args.topics, **options)
+    return nlu.extract_json(inputs, args.schema, **options)
 
 
 def _inputs(args: argparse.Namespace) -> list[Any]:
+    _check_arguments(args)
     if args.command_name != "nli":
-        texts = list(_lines(args.text))
-        if not texts:
-            raise TaskInputError("no text given: pass TEXT or pipe texts on stdin, one per line")
-        return texts
+        return [_checked(item) for item in read_inputs(args.text)]
     if args.premise != "-":
         if args.hypothesis is None:
             raise TaskInputError("nli needs PREMISE and HYPOTHESIS (or premise<TAB>hypothesis "
                                  "lines on stdin)")
-        return [(args.premise, args.hypothesis)]
+        return [(textcheck.check(args.premise, "premise"),
+                 textcheck.check(args.hypothesis, "hypothesis"))]
     pairs = []
-    for n, line in enumerate(_lines("-"), 1):
-        premise, tab, hypothesis = line.partition("\t")
+    for item in read_inputs("-", what="pair"):
+        premise, tab, hypothesis = item.text.partition("\t")
         if not tab:
-            raise TaskInputError(f"stdin line {n}: expected premise<TAB>hypothesis")
+            raise TaskInputError(f"{item.where}: expected premise<TAB>hypothesis")
         pairs.append((premise, hypothesis))
-    if not pairs:
-        raise TaskInputError("no pair given: pass PREMISE HYPOTHESIS or pipe "
-                             "premise<TAB>hypothesis lines on stdin")
     return pairs
 
 
-def _lines(text: str) -> Iterator[str]:
-    if text != "-":
-        yield text
-        return
-    if sys.stdin is None or sys.stdin.isatty():
-        raise TaskInputError("no input given: pass it as an argument or pipe it on stdin, one "
-                             "per line")
-    for line in sys.stdin:
-        yield line.rstrip("\r\n")
+def _checked(item: Input) -> str:
+    prompt.check_text(item.text, item.where)
+    return item.text
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Label, question and span arguments with a byte that is not UTF-8 are named here."""
+    for name in ("types", "relations", "entities", "slots", "intents", "labels", "topics",
+                 "span"):
+        value = getattr(args, name, None)
+        if isinstance(value, str):
+            textcheck.check(value, f"--{name}")
+    for i, question in enumerate(getattr(args, "questions", None) or []):
+        textcheck.check(question, f"--question {i + 1}")
+    schema = getattr(args, "schema", None)
+    if schema is not None:
+        textcheck.check(json.dumps(schema, ensure_ascii=False), "--schema")
 
 
 # Short answers: the upstream "label: value" lines, "None" where there is nothing.
@@ -251,9 +261,3 @@ def _classification(result: Any) -> str:
 
 def _extract_json(result: Any) -> str:
     return json.dumps(result.data, ensure_ascii=False)
-
-
-def _add_evaluation(subparsers: argparse._SubParsersAction) -> None:
-    from seqgpt.evaluate import tasks as evaluation
-
-    evaluation.add_parser(subparsers)
