@@ -257,6 +257,197 @@ def test_timeout_and_overload_are_4xx_naming_their_limit() -> None:
     assert crowded.headers["retry-after"] == "1"
 
 
+# ------------------------------------------------------------- service under abuse
+class WordsBackend(FakeBackend):
+    """Every word is an entity (so a text of n words has n * (n - 1) candidate pairs)."""
+
+    def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
+        self._record("extract", texts, labels, options)
+        return [Extraction(text=t, labels=labels, spans=[
+            Span(labels[0], m.group(), m.start(), m.end(), 0.9)
+            for m in re.finditer(r"\S+", t)]) for t in texts]
+
+
+def _relations(words: int, tag: str = "w") -> dict:
+    return {"text": " ".join(f"{tag}{i}" for i in range(words)), "relation_types": ["r"],
+            "entity_types": ["e"], "max_distance": 10_000}
+
+
+def _settled(service: Any) -> None:
+    """Nothing is left running or counted once every request is over."""
+    for _ in range(200):
+        if not service.runner.active:
+            break
+        time.sleep(0.01)
+    assert service.runner.active == set()
+    assert (service.batcher.pending_texts, service.batcher.reserved_texts) == (0, 0)
+    assert service.metrics.queue.value == 0
+    assert not service.batcher.queue
+
+
+def test_composite_requests_over_the_cap_get_429_with_retry_after_and_healthz_answers() -> None:
+    app = create_app(Settings(max_composite_requests=2, batch_wait_ms=0),
+                     model=Model(FakeBackend(delay=0.3)))
+
+    async def scenario() -> tuple[list[httpx.Response], float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            flood = [asyncio.create_task(client.post("/v1/ner", json={
+                "text": f"t{i}", "types": ["a"]})) for i in range(8)]
+            await asyncio.sleep(0.1)
+            started = time.perf_counter()
+            assert (await client.get("/healthz")).status_code == 200
+            waited = time.perf_counter() - started
+            return list(await asyncio.gather(*flood)), waited
+
+    responses, waited = asyncio.run(scenario())
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses.count(200) >= 2 and statuses.count(429) >= 4, statuses
+    for response in responses:
+        if response.status_code == 429:
+            error = response.json()["error"]
+            assert error["limit"] == "max_composite_requests" and error["max"] == 2
+            assert response.headers["retry-after"] == "1"
+    assert waited < 0.25  # the event loop never waits for the model
+    _settled(app.state.service)
+
+
+def test_pending_work_counts_the_pairs_a_composite_request_expands_to() -> None:
+    backend = WordsBackend()
+    with fake_client(backend, max_pending_texts=100) as client:
+        crowded = client.post("/v1/relations", json=_relations(12))  # 132 pairs > 100
+        fits = client.post("/v1/relations", json=_relations(6))  # 30 pairs
+    assert crowded.status_code == 429, crowded.text
+    assert crowded.json()["error"]["limit"] == "max_pending_texts"
+    assert crowded.headers["retry-after"] == "1"
+    assert fits.status_code == 200 and len(fits.json()["result"]["relations"]) == 30
+    with fake_client(WordsBackend(), max_expanded_texts=50) as client:
+        big = client.post("/v1/relations", json=_relations(8))  # 1 text + 56 pairs > 50
+        small = client.post("/v1/relations", json=_relations(7))  # 1 + 42
+        service = client.app.state.service
+        _settled(service)
+    error = big.json()["error"]
+    assert (big.status_code, error["code"], error["limit"], error["max"]) == (
+        422, "limit_exceeded", "max_expanded_texts", 50)
+    assert "max_pairs" in error["message"] and small.status_code == 200
+
+
+def test_a_plain_extract_is_answered_during_a_flood_of_composite_requests() -> None:
+    # Each relations request classifies 90 pairs, fed in chunks of 10; a one-text extract
+    # sent into the flood waits for one chunk per running request, not for all their work.
+    backend = WordsBackend(delay=0.03)
+    app = create_app(Settings(max_batch_texts=10, batch_wait_ms=0), model=Model(backend))
+
+    async def scenario() -> tuple[float, float]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            started = time.perf_counter()
+            flood = [asyncio.create_task(client.post("/v1/relations", json=_relations(10, t)))
+                     for t in "abcdef"]
+            await asyncio.sleep(0.15)
+            sent = time.perf_counter()
+            plain = await client.post("/v1/extract", json={"text": "Tim", "labels": ["p"]})
+            answered = time.perf_counter() - sent
+            assert plain.status_code == 200
+            assert all(r.status_code == 200 for r in await asyncio.gather(*flood))
+            return answered, time.perf_counter() - started
+
+    answered, flood_took = asyncio.run(scenario())
+    assert answered < flood_took / 3, (answered, flood_took)
+    _settled(app.state.service)
+
+
+def test_a_timed_out_composite_request_stops_its_work() -> None:
+    backend = WordsBackend(delay=0.05)
+    with fake_client(backend, request_timeout_s=0.3, max_batch_texts=5) as client:
+        late = client.post("/v1/relations", json=_relations(12))  # 132 pairs, 27 chunks
+        time.sleep(0.3)
+        calls = len(backend.calls)
+        time.sleep(0.3)
+        service = client.app.state.service
+        _settled(service)
+    assert (late.status_code, late.json()["error"]["limit"]) == (408, "request_timeout_s")
+    assert len(backend.calls) == calls < 15  # stopped, not run to the end
+
+
+def test_a_composite_request_whose_client_left_stops_its_work() -> None:
+    backend = WordsBackend(delay=0.05)
+    app = create_app(Settings(max_batch_texts=5), model=Model(backend))
+    body = json.dumps(_relations(12)).encode()
+    sent: list[dict] = []
+
+    async def scenario() -> None:
+        messages = [{"type": "http.request", "body": body, "more_body": False}]
+        hangs_up = time.monotonic() + 0.2  # the client leaves a moment after sending
+
+        async def receive() -> dict:  # as a server's: waits until there is something to say
+            if messages:
+                return messages.pop()
+            if time.monotonic() < hangs_up:
+                await asyncio.sleep(hangs_up - time.monotonic())
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": "POST", "scheme": "http", "path": "/v1/relations", "raw_path": b"",
+                 "query_string": b"", "root_path": "", "server": ("test", 80),
+                 "client": ("c", 1), "headers": [(b"host", b"test"),
+                                                 (b"content-type", b"application/json"),
+                                                 (b"content-length", str(len(body)).encode())]}
+        await app(scope, receive, send)
+
+    asyncio.run(scenario())
+    calls = len(backend.calls)
+    time.sleep(0.3)
+    assert sent[0]["status"] == 499
+    assert len(backend.calls) == calls < 15
+    _settled(app.state.service)
+
+
+def test_host_check_refuses_other_names_and_serve_defaults_to_loopback_names() -> None:
+    from seqgpt.cli import build_parser
+    from seqgpt.serve.command import settings_of
+
+    with fake_client(allowed_hosts="localhost, 127.0.0.1,::1") as client:
+        evil = client.post("/v1/extract", json={"text": "a", "labels": ["b"]},
+                           headers={"host": "evil.example:8000"})
+        local = [client.get("/healthz", headers={"host": host}).status_code
+                 for host in ("localhost:8000", "127.0.0.1", "[::1]:8000", "LOCALHOST")]
+    assert (evil.status_code, evil.json()["error"]["code"]) == (400, "host_not_allowed")
+    assert local == [200, 200, 200, 200]
+    parse = build_parser().parse_args
+    loopback = settings_of(parse(["serve"])).host_names()
+    assert loopback is not None and {"localhost", "127.0.0.1", "::1"} <= loopback
+    assert settings_of(parse(["serve", "--host", "0.0.0.0"])).host_names() is None
+    assert settings_of(parse(["serve", "--allowed-hosts", "*"])).host_names() is None
+    assert settings_of(parse(["serve", "--allowed-hosts", "nlu.lan"])).host_names() == {
+        "nlu.lan"}
+
+
+# ------------------------------------------------------------------ undecodable text
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/v1/extract", {"text": "Tim \udcff Cook", "labels": ["person"]}, "text"),
+    ("/v1/extract", {"text": ["ok", "a\ud800"], "labels": ["person"]}, "text[1]"),
+    ("/v1/classify", {"text": "ok", "labels": ["pos\udcffitive"]}, "labels[0]"),
+    ("/v1/events", {"text": "ok", "schema": {"at\udcfftack": ["who"]}}, None),
+    ("/v1/answer", {"context": "ok", "questions": ["Wh\udcffo?"]}, "questions[0]"),
+])
+def test_lone_surrogates_are_a_422_naming_the_field_and_position(
+        path: str, body: dict, field: str | None) -> None:
+    backend = FakeBackend()
+    with fake_client(backend) as client:  # JSON escapes the surrogate: "\\udcff"
+        response = client.post(path, content=json.dumps(body),
+                               headers={"content-type": "application/json"})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input" and "at position" in error["message"]
+    if field is not None:
+        assert error["field"] == field
+    assert backend.calls == []
+
+
 # ------------------------------------------------------------------ readiness, metrics
 def test_readyz_follows_the_model_load_and_a_failed_load_is_reported() -> None:
     release = threading.Event()

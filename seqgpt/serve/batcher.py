@@ -6,6 +6,12 @@ running event loop) waits up to ``batch_wait_ms`` after the oldest queued reques
 and runs each group as one model call in the model thread. Results are split back per request
 in order. The event loop never runs the model; the model thread runs one call at a time, and
 requests that arrive during a call form the next batch, so batches grow with load.
+
+Capacity: ``max_pending_texts`` bounds the texts queued plus the texts *reserved*. A composite
+request reserves each expanded model call (all of a relation request's pairs, say) before it
+feeds it in chunks (:meth:`MicroBatcher.reserve`, then ``submit(..., reserved=True)`` per
+chunk), so the work it has been admitted for counts in full while other requests' chunks
+interleave with its own.
 """
 
 from __future__ import annotations
@@ -49,14 +55,34 @@ class MicroBatcher:
         self.max_pending_texts = max_pending_texts
         self.enabled = enabled
         self.queue: deque[_Job] = deque()
-        self.pending_texts = 0
+        self.pending_texts = 0  # queued
+        self.reserved_texts = 0  # admitted for composite requests, not queued yet
         self._drain_task: asyncio.Task[None] | None = None
         self._batch_full: asyncio.Future[None] | None = None
 
+    def has_room(self, texts: int) -> bool:
+        return self.pending_texts + self.reserved_texts + texts <= self.max_pending_texts
+
+    def reserve(self, texts: int) -> None:
+        """Admit ``texts`` texts of work to be submitted later (``Overloaded`` if full)."""
+        if not self.has_room(texts):
+            raise Overloaded
+        self.reserved_texts += texts
+        self.metrics.queue.set(self.pending_texts + self.reserved_texts)
+
+    def release(self, texts: int) -> None:
+        """Give back a reservation that will not be submitted."""
+        self.reserved_texts -= texts
+        self.metrics.queue.set(self.pending_texts + self.reserved_texts)
+
     async def submit(self, task: str, texts: list[str], labels: list[str],
-                     options: dict[str, Any]) -> list[Any]:
-        """One result per text, in order. Cancelling the caller drops the job if not started."""
-        if self.pending_texts + len(texts) > self.max_pending_texts:
+                     options: dict[str, Any], *, reserved: bool = False) -> list[Any]:
+        """One result per text, in order. Cancelling the caller drops the job if not started.
+        ``reserved``: the texts were admitted by :meth:`reserve` (the reservation becomes the
+        queued job, with no second capacity check)."""
+        if reserved:
+            self.reserved_texts -= len(texts)
+        elif not self.has_room(len(texts)):
             raise Overloaded
         loop = asyncio.get_running_loop()
         key = (task, tuple(labels), tuple(sorted(options.items())))
@@ -119,7 +145,7 @@ class MicroBatcher:
 
     def _count(self, delta: int) -> None:
         self.pending_texts += delta
-        self.metrics.queue.set(self.pending_texts)
+        self.metrics.queue.set(self.pending_texts + self.reserved_texts)
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

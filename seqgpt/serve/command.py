@@ -6,7 +6,7 @@ import argparse
 import ipaddress
 import os
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 
 from seqgpt.serve.settings import API_KEY_ENV, ENV_PREFIX, Settings
 from seqgpt.types import SeqGPTError
@@ -21,7 +21,12 @@ _LIMIT_HELP = {
     "batch_wait_ms": "how long a micro-batch waits for more requests",
     "max_batch_texts": "texts per model call",
     "max_pending_texts": "queued texts before new requests get 429",
+    "max_expanded_texts": "texts one composite request may send to the model in all (its "
+                          "texts, then relation pairs, event triggers ...; over it: 422)",
+    "max_composite_requests": "composite requests running at once (more get 429)",
 }
+#: The names a loopback server answers to unless --allowed-hosts says otherwise.
+LOOPBACK_NAMES = "localhost,127.0.0.1,::1"
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -48,6 +53,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             kind = int if isinstance(getattr(defaults, f.name), int) else float
             sub.add_argument(f"--{f.name.replace('_', '-')}", type=kind, default=None,
                              help=f"{_LIMIT_HELP[f.name]} (default {getattr(defaults, f.name)})")
+    sub.add_argument("--allowed-hosts", default=None, metavar="NAMES",
+                     help="Host header names to answer, comma-separated, or '*' for any "
+                          f"(default: {LOOPBACK_NAMES} when bound to a loopback address, "
+                          "else any); guards a keyless local server against DNS rebinding")
     sub.add_argument("--no-batching", action="store_true",
                      help="one request per model call (to measure what micro-batching brings)")
     sub.add_argument("--log-level", default="info",
@@ -63,10 +72,7 @@ def run(args: argparse.Namespace) -> int:
     except ModuleNotFoundError as error:
         raise SeqGPTError(f"seqgpt serve needs {error.name}: pip install -e '.[serve]' "
                           "(fastapi, uvicorn, httpx)") from None
-    overrides = {name: getattr(args, name) for name in _LIMIT_HELP}
-    settings = Settings.from_env(
-        model=args.model, host=args.host, port=args.port,
-        micro_batching=False if args.no_batching else None, **overrides)
+    settings = settings_of(args)
     if not _loopback(settings.host) and not settings.api_key:
         print(f"seqgpt serve: warning: listening on {settings.host} without {API_KEY_ENV}; "
               "anyone who can reach this address can use the model", file=sys.stderr)
@@ -86,6 +92,18 @@ def run(args: argparse.Namespace) -> int:
         raise SeqGPTError(f"could not load the model {settings.model or '(default)'}: "
                           f"{failed[0]}")
     return 0
+
+
+def settings_of(args: argparse.Namespace) -> Settings:
+    """Defaults, then the environment, then the flags; a loopback server answers only to
+    loopback Host names unless told otherwise."""
+    overrides = {name: getattr(args, name) for name in _LIMIT_HELP}
+    settings = Settings.from_env(
+        model=args.model, host=args.host, port=args.port, allowed_hosts=args.allowed_hosts,
+        micro_batching=False if args.no_batching else None, **overrides)
+    if settings.allowed_hosts is None and _loopback(settings.host):
+        settings = replace(settings, allowed_hosts=f"{LOOPBACK_NAMES},{settings.host}")
+    return settings
 
 
 def _loopback(host: str) -> bool:

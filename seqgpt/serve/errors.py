@@ -27,9 +27,9 @@ class ApiError(Exception):
         self.headers = headers
 
     def response(self) -> JSONResponse:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        body: dict[str, Any] = {"code": self.code, "message": _printable(self.message)}
         if self.field is not None:
-            body["field"] = self.field
+            body["field"] = _printable(self.field)
         if self.limit is not None:
             body["limit"], body["max"] = self.limit, self.maximum
         return JSONResponse({"error": body}, status_code=self.status, headers=self.headers)
@@ -124,6 +124,14 @@ def _field(loc: Any) -> str:
         else:
             out += f".{part}" if out else part
     return out or "body"
+
+
+def _printable(text: str) -> str:
+    """``text`` as valid Unicode: a lone surrogate from the request (in a field name, say)
+    is written as its escape, ``\\udcff``, so the error itself can always be sent."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _n(value: float) -> str:

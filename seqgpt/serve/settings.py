@@ -35,12 +35,19 @@ class Settings:
     batch_wait_ms: float = 5.0  # how long a batch stays open for more requests
     max_batch_texts: int = 32  # texts per model call (a request with more runs alone)
     max_pending_texts: int = 4096  # queued texts before new requests get 429
+    # texts one composite request may send to the model in all: its texts, then the relation
+    # pairs, event triggers or JSON objects they expand to
+    max_expanded_texts: int = 2048
+    max_composite_requests: int = 16  # composite requests running at once; more get 429
     micro_batching: bool = True  # False: one request per model call (for comparisons)
+    # Host header names accepted, comma-separated ("*" or None: any); `seqgpt serve` on a
+    # loopback address accepts only loopback names (a DNS-rebinding guard)
+    allowed_hosts: str | None = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("model", "host", "api_key", "micro_batching"):
+            if f.name in ("model", "host", "api_key", "micro_batching", "allowed_hosts"):
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise SeqGPTError(f"serve setting {f.name} must be a number, got {value!r}")
@@ -67,7 +74,14 @@ class Settings:
         """The limits a client may want to know (served at ``/v1/limits``)."""
         return {name: getattr(self, name) for name in (
             "max_text_chars", "max_texts", "max_labels", "max_label_chars", "max_body_bytes",
-            "request_timeout_s")}
+            "request_timeout_s", "max_expanded_texts")}
+
+    def host_names(self) -> frozenset[str] | None:
+        """The accepted Host names (lower case, no port), or ``None`` for any."""
+        if self.allowed_hosts is None or self.allowed_hosts.strip() in ("", "*"):
+            return None
+        return frozenset(name.strip().lower().strip("[]")
+                         for name in self.allowed_hosts.split(",") if name.strip())
 
 
 def _parse(name: str, raw: str, kind: Any) -> Any:
