@@ -272,14 +272,33 @@ def test_answers_use_the_question_as_label_and_can_be_none() -> None:
     question = "Who visited, and where?"
     backend = Scripted({prompt.sanitize_label(question): ["Tim Cook"]})
     answers = seqgpt.Model(backend).answer(context, [question, "What is the price?"])
-    assert backend.calls[0][2] == ["Who visited; and where?", "What is the price?"]
+    # each question is its own label set: no question shares a label group with another
+    assert [call[2] for call in backend.calls] == [["Who visited; and where?"],
+                                                   ["What is the price?"]]
     assert answers[0].text == "Tim Cook" and answers[0].question == question
     assert answers[1].span is None and answers[1].to_dict() == {
         "question": "What is the price?", "answer": None}
+    backend.calls.clear()
     many = seqgpt.Model(backend).answer([context, "Nothing here.", context],
                                         [question, [question], ["What is the price?"]])
     assert [type(a).__name__ for a in many] == ["Answer", "list", "list"]
-    assert len(backend.calls) == 1 + 2  # contexts asked the same questions share a call
+    # contexts asked the same question share a call
+    assert [(call[1], call[2]) for call in backend.calls] == [
+        ([context, "Nothing here."], ["Who visited; and where?"]),
+        ([context], ["What is the price?"])]
+
+
+def test_an_answer_does_not_depend_on_the_other_questions_asked_with_it(
+        default_nlu: seqgpt.Model) -> None:
+    nlu = default_nlu
+    context = "Tim Cook visited Beijing in May."
+    questions = ["Who visited Beijing?", "When?", "Where did Tim Cook go?"]
+    alone = [nlu.answer(context, q).span for q in questions]
+    together = [a.span for a in nlu.answer(context, questions)]
+    assert together == alone
+    assert alone[0] is not None and alone[0].text == "Tim Cook"
+    assert [a.span for a in nlu.answer([context, "Nothing.", context],
+                                       [questions, ["When?"], questions[::-1]])[2]] == alone[::-1]
 
 
 def test_extract_json_validates_whatever_the_model_finds() -> None:

@@ -44,7 +44,8 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
            **options: Any) -> Answer | list[Answer] | list[Answer | list[Answer]]:
     """Answer ``questions`` (one string or a list) from ``context``: one :class:`Answer` per
     question, in order. For a list of contexts give a list of questions (or question lists),
-    one per context. Contexts asked the same questions share one extraction call."""
+    one per context. Each question is answered on its own (its answer does not depend on the
+    other questions asked with it); contexts asking the same question share one call."""
     batch, single = common.texts(context, "context")
     asked = [questions] if single else questions
     if not isinstance(asked, list) or len(asked) != len(batch):
@@ -55,14 +56,19 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
         where = "questions" if single else f"questions[{i}]"
         originals, one = _question_list(entry, where)
         plans.append((originals, [prompt.sanitize_label(q) for q in originals], one))
-    calls: dict[tuple[str, ...], list[int]] = {}
+    # One extract call per distinct question, over every context that asks it: a question is
+    # never in a label group with another one, so no other question can take its span (the
+    # compact model keeps spans from overlapping across labels; a generative model answers a
+    # chunk of labels in one generation), and each answer is the one it gets when asked alone.
+    calls: dict[str, list[int]] = {}
     for i, (_, labels, _) in enumerate(plans):
-        calls.setdefault(tuple(dict.fromkeys(labels)), []).append(i)
-    found: dict[int, dict[str, list[Span]]] = {}
-    for labels, indices in calls.items():
-        results = model.extract([batch[i] for i in indices], list(labels), **options)
+        for label in dict.fromkeys(labels):
+            calls.setdefault(label, []).append(i)
+    found: dict[int, dict[str, list[Span]]] = {i: {} for i in range(len(plans))}
+    for label, indices in calls.items():
+        results = model.extract([batch[i] for i in indices], [label], **options)
         for i, result in zip(indices, results, strict=True):
-            found[i] = result.by_label()
+            found[i][label] = result.by_label().get(label, [])
     answers: list[Answer | list[Answer]] = []
     for i, (originals, labels, one) in enumerate(plans):
         mine = [Answer(q, common.best(found[i].get(label, [])))
