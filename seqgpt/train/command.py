@@ -31,6 +31,50 @@ The folder --out is the model: seqgpt.load("runs/mine"). Training settings not l
 (compact) and seqgpt.train.generative.GenerativeArgs (generative)."""
 
 
+#: Help for the training settings (fields of TrainingArgs / GenerativeArgs); each flag's help
+#: also says which backend reads it and its default there.
+_SETTING_HELP = {
+    "steps": "optimiser steps (generative: per stage; 0 = from --epochs)",
+    "batch_size": "instances per optimiser step",
+    "encoder_lr": "learning rate of the encoder layers",
+    "head_lr": "learning rate of the span and label heads",
+    "lr": "learning rate",
+    "grad_accum": "micro-batches accumulated per optimiser step",
+    "warmup": "linear warm-up steps (generative: 0 = a tenth of the stage)",
+    "weight_decay": "AdamW weight decay",
+    "label_augment_rate": "chance that a label is renamed to a variant a user might write "
+                          "(plural, case, separators), so the model reads names",
+    "max_labels": "most labels in one training example (gold labels first, then others at "
+                  "random)",
+    "max_tokens": "training window in tokens, labels included",
+    "max_length": "prompt tokens kept (left-truncated, as upstream's inference)",
+    "max_answer_tokens": "answer tokens trained on (upstream generates at most 256)",
+    "lora": "train LoRA adapters instead of every weight (merged into the saved model)",
+    "lora_r": "LoRA rank",
+    "lora_alpha": "LoRA scaling",
+    "lora_dropout": "LoRA dropout",
+    "save_every": "steps between checkpoints (what --resume continues from)",
+    "eval_every": "steps between --dev evaluations (0: once per epoch / at the end)",
+    "log_every": "steps between progress lines",
+    "patience": "--dev evaluations without a new best before stopping (0: never stop early)",
+    "seed": "random seed (sampling, shuffling, replay)",
+    "threads": "CPU threads for torch (0: torch's default)",
+    "max_windows": "text windows one long instance may add to a batch",
+    "bucket": "batches drawn together and cut by length, so padding stays small",
+    "bfloat16": "autocast the forward pass to bfloat16 (CPUs with AVX512-BF16 / AMX)",
+    "device": "cpu, cuda or cuda:N (default: cuda when available)",
+}
+
+
+def _setting_help(name: str, defaults: dict[str, object]) -> str:
+    text = _SETTING_HELP.get(name, "training setting")
+    if len(defaults) == 1:
+        backend, value = next(iter(defaults.items()))
+        return f"{text} ({backend} only; default {value!r})".replace("%", "%%")
+    where = ", ".join(f"{backend} {value!r}" for backend, value in defaults.items())
+    return f"{text} (default: {where})".replace("%", "%%")
+
+
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     from seqgpt.train.compact import TrainingArgs
     from seqgpt.train.generative import GenerativeArgs
@@ -54,7 +98,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="default (the shipped model), scratch (fresh heads on --base), or "
                              "a model folder; with --backend generative a causal LM folder or "
                              "hub id")
-    parser.add_argument("--backend", choices=("compact", "generative"), default="compact")
+    parser.add_argument("--backend", choices=("compact", "generative"), default="compact",
+                        help="compact: the span/label scorer seqgpt.load() ships (default); "
+                             "generative: a causal LM in the upstream SeqGPT format")
     parser.add_argument("--replay", type=float, default=None,
                         help="share of each batch from the project's mixture (default 0.5 "
                              "when continuing a trained model, 0 from scratch)")
@@ -89,6 +135,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="generative recipe: stage-2 mixture file (default: built)")
     # Every training setting of either backend, passed on only when given.
     seen = {"replay_ratio"}  # set by --replay
+    backends = {"compact": TrainingArgs(), "generative": GenerativeArgs()}
+    settings = parser.add_argument_group(
+        "training settings", "passed on only when given; each applies to the backend(s) named")
     for cls in (TrainingArgs, GenerativeArgs):
         for f in fields(cls):
             if f.name in seen:
@@ -96,11 +145,15 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             seen.add(f.name)
             flag = f"--{f.name.replace('_', '-')}"
             default = getattr(cls(), f.name)
+            defaults = {backend: getattr(instance, f.name) for backend, instance
+                        in backends.items() if hasattr(instance, f.name)}
             if isinstance(default, bool):
-                parser.add_argument(flag, action="store_true", default=argparse.SUPPRESS)
+                settings.add_argument(flag, action="store_true", default=argparse.SUPPRESS,
+                                      help=_setting_help(f.name, defaults))
             else:
-                parser.add_argument(flag, type=type(default), default=argparse.SUPPRESS,
-                                    metavar=f.name.upper())
+                settings.add_argument(flag, type=type(default), default=argparse.SUPPRESS,
+                                      metavar=f.name.upper(),
+                                      help=_setting_help(f.name, defaults))
     parser.set_defaults(func=run)
     return parser
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import random
+import sys
+import time
 from pathlib import Path
 
 from seqgpt.data.instance import AtomicInstance
@@ -40,9 +42,15 @@ def build(size: int, seed: int = 0) -> list[AtomicInstance]:
     specs = [spec for spec in specs if not spec.zero_shot_dev]
     chosen: list[AtomicInstance] = []
     for i, stage in enumerate(STAGES):
+        # Reading every dataset takes a while (tens of seconds): say what is happening.
+        print(f"replay: building the {stage} mixture from {len(specs)} datasets "
+              f"({i + 1}/{len(STAGES)}) ...", file=sys.stderr, flush=True)
+        started = time.monotonic()
         built = mixture.build(specs, stage, seed=seed).instances
         want = size // len(STAGES) + (1 if i < size % len(STAGES) else 0)
         chosen += random.Random(f"replay:{seed}:{stage}").sample(built, min(want, len(built)))
+        print(f"replay: {stage}: {len(built):,} instances in {time.monotonic() - started:.0f} s, "
+              f"{min(want, len(built)):,} sampled", file=sys.stderr, flush=True)
     random.Random(f"replay:{seed}:order").shuffle(chosen)
     return chosen
 
