@@ -28,6 +28,11 @@ class SpanModelConfig:
     # A label longer than this (a long MRC question, a description) is refused, not cut:
     # two questions that share their first tokens would otherwise become the same label.
     max_label_tokens: int = 64
+    # Text tokens per window at inference (0: all that fit beside the labels). The model is
+    # trained on sentence-length windows; over hundreds of tokens of context its span scores
+    # sink (a sentence repeated 10 times lost every person at 512 tokens), so long texts are
+    # read in short overlapping windows.
+    text_window: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,6 +121,8 @@ class Featurizer:
         budget = self.config.max_tokens - len(label_part) - 1
         if budget < 8:
             raise ValueError("label group too long for the encoder window")
+        if self.config.text_window:
+            budget = min(budget, self.config.text_window)
         firsts = [char_token[s] for s, _ in words]
         lasts = [char_token[e - 1] for _, e in words]
         out: list[Features] = []
@@ -138,7 +145,8 @@ class Featurizer:
                 words=words[start:end]))
             if end >= len(words):
                 return out
-            start = max(start + 1, end - stride_words)
+            # Overlap by up to half a window, so a mention cut by one window is whole in the next.
+            start = max(start + 1, end - min(stride_words, (end - start) // 2))
 
 
 def token_boundaries(features: Features) -> tuple[list[bool], list[bool]]:
