@@ -35,7 +35,8 @@ from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.evaluate.command import load_instances
 from seqgpt.evaluate.runner import evaluate, sample
-from seqgpt.train.adapt import finetune, training_args
+from seqgpt.train import finetune
+from seqgpt.train.adapt import training_args
 from seqgpt.train.devset import headline
 
 SETS = ("wnut17", "re3d", "gum")

@@ -1,17 +1,30 @@
 """seqgpt: open-domain natural language understanding — extract spans and classify texts
 for any label set, offline. ``nlu = seqgpt.load(); nlu.extract(text, labels)``;
-``seqgpt.train("mine.jsonl", "runs/mine")`` fine-tunes it on your data."""
+``seqgpt.finetune("mine.jsonl", "runs/mine")`` fine-tunes it on your data."""
 
-from seqgpt.api import Model, ModelNotFoundError, load
-from seqgpt.types import Classification, Extraction, SeqGPTError, Span
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from seqgpt.api import Model, load
+from seqgpt.errors import ModelNotFoundError, SeqGPTError
+from seqgpt.types import Classification, Extraction, Span
+
+if TYPE_CHECKING:
+    from seqgpt.train import finetune
 
 __version__ = "0.1.0"
 __all__ = ["Classification", "Extraction", "Model", "ModelNotFoundError", "SeqGPTError", "Span",
-           "load"]
+           "finetune", "load"]
 
 
-def __getattr__(name: str):
-    # ``seqgpt.train(...)`` without importing the trainers (and their cost) on ``import seqgpt``
+def __getattr__(name: str) -> Any:
+    # ``seqgpt.finetune`` and ``seqgpt.train`` are imported on first use: the trainers would
+    # about double the time ``import seqgpt`` takes, and most callers never train.
+    if name == "finetune":
+        from seqgpt.train import finetune
+
+        return finetune
     if name == "train":
         import seqgpt.train
 

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import Any, Protocol, overload
 
 from seqgpt import prompt
-from seqgpt.types import Classification, Extraction, SeqGPTError
+from seqgpt.errors import ModelNotFoundError
+from seqgpt.types import Classification, Extraction
 
 if typing.TYPE_CHECKING:  # result types of the composite-task methods
+    from types import ModuleType
+
     from seqgpt import tasks
-
-
-class ModelNotFoundError(SeqGPTError):
-    """The requested model is neither a local folder nor a reachable/cached hub model."""
 
 
 class Backend(Protocol):
@@ -81,16 +80,12 @@ class Model:
     def ner(self, text: str | list[str], types: Sequence[str] | str,
             **options: Any) -> Extraction | list[Extraction]:
         """Entities of ``types`` (see :func:`seqgpt.tasks.ner`)."""
-        from seqgpt import tasks
-
-        return tasks.ner(self, text, types, **options)
+        return _tasks().ner(self, text, types, **options)
 
     def entity_type(self, text: str | list[str], span: Any, types: Sequence[str] | str,
                     **options: Any) -> tasks.EntityType | list[tasks.EntityType]:
         """The type of a given mention (see :func:`seqgpt.tasks.entity_type`)."""
-        from seqgpt import tasks
-
-        return tasks.entity_type(self, text, span, types, **options)
+        return _tasks().entity_type(self, text, span, types, **options)
 
     def relations(self, text: str | list[str], relation_types: Any,
                   entity_types: Sequence[str] | str | None = None,
@@ -100,61 +95,54 @@ class Model:
         >>> nlu.relations("Tim Cook works for Apple.", ["works for"]).relations  # doctest: +SKIP
         [Relation(head=Span(label='person', text='Tim Cook', ...), tail=..., label='works for')]
         """
-        from seqgpt import tasks
-
-        return tasks.relations(self, text, relation_types, entity_types, **options)
+        return _tasks().relations(self, text, relation_types, entity_types, **options)
 
     def events(self, text: str | list[str], schema: dict[str, Sequence[str]],
                **options: Any) -> tasks.EventExtraction | list[tasks.EventExtraction]:
         """Events of ``schema`` = ``{event type: [roles]}`` (see :func:`seqgpt.tasks.events`)."""
-        from seqgpt import tasks
-
-        return tasks.events(self, text, schema, **options)
+        return _tasks().events(self, text, schema, **options)
 
     def answer(self, context: str | list[str], questions: str | list[Any],
                **options: Any) -> tasks.Answer | list[Any]:
         """Extractive answers to questions (see :func:`seqgpt.tasks.answer`)."""
-        from seqgpt import tasks
-
-        return tasks.answer(self, context, questions, **options)
+        return _tasks().answer(self, context, questions, **options)
 
     def slots(self, text: str | list[str], slots: Sequence[str] | str,
               intents: Sequence[str] | str | None = None,
               **options: Any) -> tasks.SlotFilling | list[tasks.SlotFilling]:
         """Slot values and the intent (see :func:`seqgpt.tasks.slots`)."""
-        from seqgpt import tasks
-
-        return tasks.slots(self, text, slots, intents, **options)
+        return _tasks().slots(self, text, slots, intents, **options)
 
     def nli(self, premise: str | list[str], hypothesis: str | list[str],
             labels: Sequence[str] | str = ("entailment", "neutral", "contradiction"),
             **options: Any) -> Classification | list[Classification]:
         """Entailment between two texts (see :func:`seqgpt.tasks.nli`)."""
-        from seqgpt import tasks
-
-        return tasks.nli(self, premise, hypothesis, labels, **options)
+        return _tasks().nli(self, premise, hypothesis, labels, **options)
 
     def sentiment(self, text: str | list[str],
                   labels: Sequence[str] | str = ("positive", "negative"),
                   **options: Any) -> Classification | list[Classification]:
         """The sentiment of a text (see :func:`seqgpt.tasks.sentiment`)."""
-        from seqgpt import tasks
-
-        return tasks.sentiment(self, text, labels, **options)
+        return _tasks().sentiment(self, text, labels, **options)
 
     def topic(self, text: str | list[str], topics: Sequence[str] | str,
               **options: Any) -> Classification | list[Classification]:
         """The topic of a text (see :func:`seqgpt.tasks.topic`)."""
-        from seqgpt import tasks
-
-        return tasks.topic(self, text, topics, **options)
+        return _tasks().topic(self, text, topics, **options)
 
     def extract_json(self, text: str | list[str], schema: dict[str, Any],
                      **options: Any) -> tasks.JSONExtraction | list[tasks.JSONExtraction]:
         """JSON that validates against ``schema`` (see :func:`seqgpt.tasks.extract_json`)."""
-        from seqgpt import tasks
+        return _tasks().extract_json(self, text, schema, **options)
 
-        return tasks.extract_json(self, text, schema, **options)
+
+def _tasks() -> ModuleType:
+    """:mod:`seqgpt.tasks`, imported on the first composite-task call rather than at the top:
+    it would about double what ``import seqgpt`` takes (``python -X importtime``), and most
+    callers only extract and classify."""
+    from seqgpt import tasks
+
+    return tasks
 
 
 #: The embedded default model, shipped inside the package.
@@ -175,6 +163,8 @@ def load(model: str | os.PathLike[str] | None = None, **options: Any) -> Model:
       ...) go to the generative backend.
     - ``load("baseline:multilingual-e5-small")``: the untrained cosine-similarity baseline.
     """
+    # The backends are imported here, not at the top: they import torch (about a second of a
+    # cold start), and only the chosen one is needed.
     from seqgpt.backends.compact import CONFIG, CompactBackend
 
     if model is None:
@@ -191,8 +181,8 @@ def load(model: str | os.PathLike[str] | None = None, **options: Any) -> Model:
         return Model(CompactBackend.from_folder(Path(model).expanduser(), **options))
     from seqgpt.backends.generative import GenerativeBackend
 
-    return Model(GenerativeBackend.from_pretrained(Path(model) if _is_path(model) else model,
-                                                   **options))
+    return Model(GenerativeBackend.from_pretrained(
+        Path(model) if _is_path(model) else os.fspath(model), **options))
 
 
 def _is_path(model: str | os.PathLike[str]) -> bool:

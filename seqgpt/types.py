@@ -3,13 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+# Re-exported: ``from seqgpt.types import SeqGPTError`` is where it was defined before.
+from seqgpt.errors import SeqGPTError as SeqGPTError
 
-class SeqGPTError(ValueError):
-    """Base class of every error seqgpt raises for bad input; the message names the field."""
+ExtractionFormatter = Callable[[Mapping[str, Sequence[str]]], str]
+ClassificationFormatter = Callable[[Sequence[str]], str]
 
+# ``to_seqgpt()`` renders the upstream answer text, a format that belongs to seqgpt.prompt. The
+# prompt builds on these types, so this module does not import it: seqgpt.prompt hands its
+# formatters over when it is imported (``import seqgpt`` always imports it).
+_format_extraction: ExtractionFormatter | None = None
+_format_classification: ClassificationFormatter | None = None
+
+
+def use_answer_format(extraction: ExtractionFormatter,
+                      classification: ClassificationFormatter) -> None:
+    """Set the functions ``to_seqgpt()`` renders results with (called by ``seqgpt.prompt``)."""
+    global _format_extraction, _format_classification
+    _format_extraction, _format_classification = extraction, classification
+
+
+def _formatters() -> tuple[ExtractionFormatter, ClassificationFormatter]:
+    if _format_extraction is None or _format_classification is None:
+        raise RuntimeError("no answer format installed: import seqgpt (seqgpt.prompt) first")
+    return _format_extraction, _format_classification
 
 @dataclass(frozen=True)
 class Span:
@@ -58,14 +79,12 @@ class Extraction:
 
     def to_seqgpt(self) -> str:
         """The upstream answer: a ``label: span1<TAB>span2`` line per label, ``None`` if empty."""
-        from seqgpt import prompt
-
         answers: dict[str, list[str]] = {label: [] for label in self.labels}
         for span in sorted(self.spans + self.unmatched, key=_position):
             phrases = answers.setdefault(span.label, [])
             if span.text not in phrases:
                 phrases.append(span.text)
-        return prompt.format_extraction(answers)
+        return _formatters()[0](answers)
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "labels": list(self.labels),
@@ -90,9 +109,7 @@ class Classification:
 
     def to_seqgpt(self) -> str:
         """The upstream answer text: the chosen labels joined with the full-width comma."""
-        from seqgpt import prompt
-
-        return prompt.format_classification(self.labels)
+        return _formatters()[1](self.labels)
 
     def to_dict(self) -> dict[str, Any]:
         return {"text": self.text, "labels": list(self.labels), "scores": dict(self.scores),

@@ -166,12 +166,21 @@ def test_train_command_fine_tunes_the_default_model_and_resumes(tmp_path: Path) 
     assert steps == [2, 3]
 
 
-def test_seqgpt_train_is_callable_like_the_command(tmp_path: Path) -> None:
+def test_seqgpt_finetune_is_the_command_in_python(tmp_path: Path) -> None:
     import seqgpt
+    import seqgpt.train
 
+    assert seqgpt.finetune is seqgpt.train.finetune
     data, _, replay = _user_files(tmp_path)
-    out = seqgpt.train(data, tmp_path / "py", replay_data=replay, replay_size=6, steps=1,
-                       batch_size=4, threads=2)
+    out = seqgpt.finetune(data, tmp_path / "py", replay_data=replay, replay_size=6, steps=1,
+                          batch_size=4, threads=2)
     assert out == tmp_path / "py"
     assert json.loads((out / "run.json").read_text())["state"] == "finished"
     assert seqgpt.load(out).extract("Eve Stone moved to Oslo.", ["person"]).text
+
+
+def test_finetune_names_an_unknown_backend(tmp_path: Path) -> None:
+    from seqgpt.train import finetune
+
+    with pytest.raises(TrainError, match="backend must be 'compact' or 'generative'"):
+        finetune([], tmp_path / "out", backend="onnx")

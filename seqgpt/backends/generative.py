@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from seqgpt import prompt
-from seqgpt.api import ModelNotFoundError
+from seqgpt.errors import ModelNotFoundError
 from seqgpt.types import Classification, Extraction, SeqGPTError
 
 

@@ -12,8 +12,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from seqgpt.data.instance import AtomicInstance
+from seqgpt.errors import EvalArgumentError
 from seqgpt.evaluate.runner import PROTOCOL_SAMPLE_SIZE, NLUModel, evaluate, read_jsonl, sample
-from seqgpt.types import SeqGPTError
 
 _DESCRIPTION = """Score a model on datasets: span micro-P/R/F1 (extraction), accuracy and
 micro-F1 (classification), ROUGE-1/2/L of the answer text and upstream's combined score
@@ -30,10 +30,6 @@ _EPILOG = """examples:
 The default split is the one the project evaluates on: test, else dev/devel/valid; a
 dataset with a single split (no official split) is scored on its held-out 10 %, the part
 `seqgpt data build` never trains on."""
-
-
-class EvalArgumentError(SeqGPTError):
-    """Bad ``seqgpt eval`` arguments."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -18,8 +18,9 @@ from seqgpt import prompt
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.mixture import answer_text
 from seqgpt.data.readkit import json_lines
+from seqgpt.errors import EvaluationError
 from seqgpt.evaluate.metrics import Report, Scorer, span_keys
-from seqgpt.types import Classification, Extraction, SeqGPTError, Span
+from seqgpt.types import Classification, Extraction, Span
 
 #: Upstream's evaluation protocol scores this many random instances of each test set.
 PROTOCOL_SAMPLE_SIZE = 48
@@ -27,14 +28,11 @@ PROTOCOL_SAMPLE_SIZE = 48
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 
-class EvaluationError(SeqGPTError):
-    """The model's answers do not fit the instances they were asked about."""
-
-
 class NLUModel(Protocol):
-    def extract(self, texts: list[str], labels: list[str]) -> list[Extraction]: ...
+    # positional-only: ``seqgpt.Model`` names its first parameter ``text`` (one or a list)
+    def extract(self, texts: list[str], labels: list[str], /) -> list[Extraction]: ...
 
-    def classify(self, texts: list[str], labels: list[str]) -> list[Classification]: ...
+    def classify(self, texts: list[str], labels: list[str], /) -> list[Classification]: ...
 
 
 def evaluate(model: NLUModel, instances: Iterable[AtomicInstance], *, batch_size: int = 16,
@@ -73,7 +71,8 @@ def _predict(model: NLUModel, instances: Sequence[AtomicInstance], batch_size: i
     predictions: list[Extraction | Classification | None] = [None] * len(instances)
     done = 0
     for (task, labels), indices in groups.items():
-        run = model.extract if task == "extract" else model.classify
+        run: Callable[[list[str], list[str]], Sequence[Extraction | Classification]] = (
+            model.extract if task == "extract" else model.classify)
         expected = Extraction if task == "extract" else Classification
         for start in range(0, len(indices), batch_size):
             batch = indices[start:start + batch_size]
@@ -209,6 +208,7 @@ class _UserFile:
             if not isinstance(value, int) or isinstance(value, bool):
                 raise self.error(line, f"field '{field}.{name}' must be an integer offset, got "
                                        f"{json.dumps(value)}")
+        assert isinstance(start, int) and isinstance(end, int)  # checked just above
         if not 0 <= start < end <= len(text):
             raise self.error(line, f"field '{field}': offsets {start}-{end} must satisfy "
                                    f"0 <= start < end <= {len(text)} (the text's length)")

@@ -19,17 +19,13 @@ the dataset's label set, and scored with the task's standard metric:
 Each dataset is scored on its evaluation split (``seqgpt eval``'s rule: test, else dev; the
 held-out part of a single-split dataset); ``limit`` takes a seeded random sample of examples.
 
-``python -m seqgpt.evaluate.tasks --limit 100 --json scores.json`` (or ``seqgpt eval-tasks``)
-prints the table as Markdown.
+``seqgpt eval-tasks --limit 100 --json scores.json`` (:mod:`seqgpt.evaluate.tasks_command`;
+also ``python -m seqgpt.evaluate.tasks``) prints the table as Markdown.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
 import random
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -37,8 +33,9 @@ from typing import Any, TypeVar
 
 from seqgpt.data import compose, registry
 from seqgpt.data.instance import AtomicInstance
+from seqgpt.errors import TaskEvaluationError
+from seqgpt.evaluate.command import load_instances
 from seqgpt.evaluate.metrics import Counts, answer_exact_match, answer_f1, set_counts
-from seqgpt.types import SeqGPTError
 
 #: The datasets the composite-task table reports, per task.
 DATASETS: dict[str, tuple[str, ...]] = {
@@ -53,10 +50,6 @@ DATASETS: dict[str, tuple[str, ...]] = {
 _KIND_TASK = {"re": "relations", "ee": "events", "mrc": "answer", "nli": "nli", "slot": "slots"}
 
 T = TypeVar("T")
-
-
-class TaskEvaluationError(SeqGPTError):
-    """A dataset cannot be evaluated as a composite task (wrong kind, nothing to score)."""
 
 
 @dataclass
@@ -81,8 +74,6 @@ class TaskResult:
 def evaluate_dataset(model: Any, name: str, *, split: str | None = None,
                      limit: int | None = None, seed: int = 0) -> TaskResult:
     """Score ``model`` (a ``seqgpt.Model``) on one registered dataset as a composite task."""
-    from seqgpt.evaluate.command import load_instances
-
     spec = registry.get(name)
     task = _KIND_TASK.get(spec.kind)
     if task is None:
@@ -315,7 +306,7 @@ def _slots(model: Any, instances: list[AtomicInstance], language: str,
     return len(chosen), scores
 
 
-# --- the table and the command --------------------------------------------------------------
+# --- the table --------------------------------------------------------------------------
 
 def format_table(results: Sequence[TaskResult]) -> str:
     """A Markdown table: every metric of each dataset in % (precision and recall only in the
@@ -330,84 +321,9 @@ def format_table(results: Sequence[TaskResult]) -> str:
     return "\n".join(lines)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
-    parser = subparsers.add_parser(
-        "eval-tasks", help="score the composite tasks (relations, events, answers, NLI, slots)",
-        description=__doc__.rsplit("\n\n", 1)[0],
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  seqgpt eval-tasks --limit 100 --json scores.json\n  seqgpt "
-               "eval-tasks --task relations --data conll04_re --limit 50")
-    _arguments(parser)
-    parser.set_defaults(func=run)
-    return parser
+if __name__ == "__main__":  # ``python -m seqgpt.evaluate.tasks``, as before the command moved
+    import sys
 
+    from seqgpt.evaluate.tasks_command import main
 
-def _arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--task", default=None,
-                        help=f"comma-separated tasks among {', '.join(DATASETS)} (default: all)")
-    parser.add_argument("--data", default=None,
-                        help="comma-separated dataset names (default: every dataset of the tasks)")
-    parser.add_argument("--split", default=None, help="split (default: the evaluation split)")
-    parser.add_argument("--limit", type=int, default=None,
-                        help="seeded random sample of N examples per dataset")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the samples (default 0)")
-    parser.add_argument("--model", default=os.environ.get("SEQGPT_MODEL"),
-                        help="hub id or local folder (default: $SEQGPT_MODEL, else the embedded "
-                             "default model)")
-    parser.add_argument("--threshold", type=float, default=None,
-                        help="compact models: the score a span needs (default: the model's own, "
-                             "0.5 for the default model)")
-    parser.add_argument("--json", default=None, metavar="PATH",
-                        help="also write the scores (with P and R) as JSON to PATH")
-
-
-def run(args: argparse.Namespace) -> int:
-    import seqgpt
-
-    if args.limit is not None and args.limit < 1:
-        raise TaskEvaluationError(f"--limit must be a positive number, got {args.limit}")
-    tasks = [t.strip() for t in (args.task or ",".join(DATASETS)).split(",") if t.strip()]
-    unknown = [t for t in tasks if t not in DATASETS]
-    if unknown:
-        raise TaskEvaluationError(f"--task: unknown task {unknown[0]!r}; expected one of "
-                                  f"{', '.join(DATASETS)}")
-    names = ([n.strip() for n in args.data.split(",") if n.strip()] if args.data
-             else [n for t in tasks for n in DATASETS[t]])
-    for name in names:
-        registry.get(name)  # an unknown name fails before the model loads
-    options = {} if args.threshold is None else {"threshold": args.threshold}
-    model = seqgpt.load(args.model, **options)
-    started = time.perf_counter()
-    results = []
-    for name in names:
-        results.append(evaluate_dataset(model, name, split=args.split, limit=args.limit,
-                                        seed=args.seed))
-        print(f"{name}: {results[-1].n} examples in {results[-1].seconds:.0f} s",
-              file=sys.stderr, flush=True)
-    seconds = time.perf_counter() - started
-    print(format_table(results))
-    print(f"{sum(r.n for r in results)} examples in {seconds:.0f} s; scores in %",
-          file=sys.stderr)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump({"model": args.model or "default", "options": options,
-                       "limit": args.limit, "seed": args.seed,
-                       "seconds": round(seconds, 1), "results": [r.to_dict() for r in results]},
-                      out, ensure_ascii=False, indent=1)
-    return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m seqgpt.evaluate.tasks",
-                                     description=__doc__.rsplit("\n\n", 1)[0])
-    _arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except SeqGPTError as error:
-        print(f"seqgpt eval-tasks: error: {error}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
     sys.exit(main())

@@ -1,13 +1,14 @@
-"""Fine-tune a model on a user's own data: ``seqgpt.train.finetune()`` and ``seqgpt train``.
+"""Fine-tune a model on a user's own data: ``seqgpt.finetune()`` and ``seqgpt train``.
 
-    from seqgpt.train import finetune
-    folder = finetune("my.jsonl", "runs/mine", dev="my_dev.jsonl")
+    folder = seqgpt.finetune("my.jsonl", "runs/mine", dev="my_dev.jsonl")
     nlu = seqgpt.load(folder)
 
 The compact backend continues from the shipped default model (or a compact model folder, or
 fresh heads on the base encoder with ``start="scratch"``, as the default model was trained).
 A share of every batch replays the project's own mixture (:mod:`seqgpt.train.replay`) so the
-model keeps its zero-shot skill. The generative backend is in :mod:`seqgpt.train.generative`.
+model keeps its zero-shot skill. The generative backend is in :mod:`seqgpt.train.generative`,
+which shares this module's run-folder helpers (``read_data``, ``claim``, ``write_record``, ...);
+:func:`seqgpt.train.finetune` picks the backend, so this module never imports that one.
 
 The output folder is the model (``seqgpt.load(out)`` loads it, ``MODEL_CARD.md`` says how it
 was made) and the run: ``run.json`` (settings, data fingerprint, state), ``log.jsonl`` (loss and
@@ -28,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.types import SeqGPTError
+from seqgpt.errors import TrainError
 
 #: Settings for continuing from a trained model: the default model's own learning rates (a
 #: pilot on 200 sentences of a training set, anem, moved F1 with these and not with 2e-5/1e-4),
@@ -42,45 +43,12 @@ RUN_FILE = "run.json"
 DataArg = str | Path | Sequence[str | Path] | Sequence[AtomicInstance]
 
 
-class TrainError(SeqGPTError):
-    """A training request that cannot run as given (bad settings, an occupied run folder)."""
-
-
-def finetune(data: DataArg | None, out: str | Path, *, dev: DataArg | None = None,
-             start: str | Path = "default", backend: str = "compact",
-             replay: float | None = None, replay_data: str | Path | None = None,
-             replay_size: int | None = None, epochs: float | None = None, resume: bool = False,
-             keep_checkpoint: bool = False, fmt: str | None = None, scheme: str = "bio",
-             dev_limit: int = 100, base: str = "multilingual-e5-small", encoder_layers: int = 6,
-             calibrate: bool = True, **settings: Any) -> Path:
-    """Train on ``data`` and write a model folder to ``out``; returns ``out``.
-
-    - ``data``: a file (JSONL in the evaluator's format, CoNLL or CSV; see
-      :mod:`seqgpt.train.userdata`), a list of files, or a list of :class:`AtomicInstance`.
-    - ``dev``: files and/or zero-shot dev dataset names (``dev_limit`` instances of each name):
-      the model is scored on them every epoch, the best is kept, and training stops after
-      ``patience`` evaluations without a gain. Without ``dev`` the last model is kept.
-    - ``start``: ``"default"`` (the shipped model), a compact model folder, or ``"scratch"``
-      (fresh heads on ``base`` cut to ``encoder_layers``); for ``backend="generative"`` a causal
-      LM folder or hub id.
-    - ``replay``: share of every batch drawn from the project's mixture (default 0.5 when
-      continuing from a trained model, 0 from scratch); ``replay_data`` a mixture file written
-      by ``seqgpt data build`` instead of building it from the shared data.
-    - ``calibrate``: with extraction instances in ``dev``, store the extraction threshold
-      with the best dev F1 (0.2-0.6) in the model folder.
-    - ``epochs``: passes over ``data`` (default 3; ``steps=`` overrides); ``settings``: any
-      field of :class:`seqgpt.train.compact.TrainingArgs` (``batch_size``, ``encoder_lr``, ...).
-    """
-    if backend == "generative":
-        from seqgpt.train.generative import train_generative
-
-        return train_generative(data, out, dev=dev, start=start, replay=replay,
-                                replay_data=replay_data, replay_size=replay_size,
-                                epochs=1.0 if epochs is None else epochs,
-                                resume=resume, keep_checkpoint=keep_checkpoint, fmt=fmt,
-                                scheme=scheme, dev_limit=dev_limit, **settings)
-    if backend != "compact":
-        raise TrainError(f"backend must be 'compact' or 'generative', got {backend!r}")
+def finetune_compact(data: DataArg | None, out: str | Path, *, dev: DataArg | None,
+                     start: str | Path, replay: float | None, replay_data: str | Path | None,
+                     replay_size: int | None, epochs: float | None, resume: bool,
+                     keep_checkpoint: bool, fmt: str | None, scheme: str, dev_limit: int,
+                     base: str, encoder_layers: int, calibrate: bool, **settings: Any) -> Path:
+    """:func:`seqgpt.train.finetune` for the compact backend (every argument given)."""
     if data is None:
         raise TrainError("the compact backend needs training data (--data)")
     out = Path(out).expanduser()

@@ -1,6 +1,6 @@
 """``seqgpt train``: fine-tune a model on your own data, or train one on the project's mixture.
 
-One command, one function behind it (:func:`seqgpt.train.adapt.finetune`): the compact model
+One command, one function behind it (:func:`seqgpt.train.finetune`): the compact model
 continues from the shipped default (``--from default``), a model folder, or fresh heads
 (``--from scratch``, how the default model is trained on ``seqgpt data build`` files); the
 generative backend trains a causal LM in the upstream format.
@@ -165,7 +165,8 @@ def _split(values: list[str] | None) -> list[str] | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from seqgpt.train.adapt import TrainError, finetune
+    from seqgpt.errors import TrainError
+    from seqgpt.train import finetune
     from seqgpt.train.compact import TrainingArgs
     from seqgpt.train.generative import GenerativeArgs
 

@@ -14,18 +14,18 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.types import SeqGPTError
+from seqgpt.errors import ReplayError, SeqGPTError
 
-STAGES = ("pretrain", "finetune")
+if TYPE_CHECKING:
+    from seqgpt.data.mixture import Stage
+
+STAGES: tuple[Stage, ...] = ("pretrain", "finetune")
 #: Replay instances kept in a run: enough that batches rarely repeat one in a few epochs.
 DEFAULT_SIZE = 4000
 FILE = "replay.jsonl"
-
-
-class ReplayError(SeqGPTError):
-    """The replay sample cannot be built or read."""
 
 
 def build(size: int, seed: int = 0) -> list[AtomicInstance]:
