@@ -10,6 +10,7 @@ import pytest
 
 from seqgpt import bench, prompt
 from seqgpt.api import Model, ModelNotFoundError
+from seqgpt.bench import references, subject
 from seqgpt.types import SeqGPTError
 
 # A fresh process builds the same tiny model: the cold start runs for real, only smaller.
@@ -76,11 +77,11 @@ def test_quick_run_shape_and_ratios(tiny: Model, monkeypatch: pytest.MonkeyPatch
         vocab_size=1000, relative_attention=True, position_buckets=16, max_relative_positions=-1,
         norm_rel_ebd="layer_norm", pos_att_type=["p2c", "c2p"], share_att_key=True,
         position_biased_input=False)
-    monkeypatch.setattr(bench, "deberta_v3_base_config", lambda: deberta)
-    monkeypatch.setattr(bench, "bloom_560m_config",
+    monkeypatch.setattr(references, "deberta_v3_base_config", lambda: deberta)
+    monkeypatch.setattr(references, "bloom_560m_config",
                         lambda: BloomConfig(hidden_size=16, n_layer=1, n_head=2, vocab_size=1000))
-    monkeypatch.setattr(bench, "load_model", lambda name, untrained: (tiny, "tiny", _TINY_LOAD))
-    monkeypatch.setattr(bench, "load_code", lambda name, untrained: _TINY_LOAD)
+    monkeypatch.setattr(subject, "load_model", lambda name, untrained: (tiny, "tiny", _TINY_LOAD))
+    monkeypatch.setattr(subject, "load_code", lambda name, untrained: _TINY_LOAD)
     parser = argparse.ArgumentParser()
     bench.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["bench", "--quick", "--json",
@@ -140,7 +141,7 @@ def test_model_choice_falls_back_to_the_untrained_default(
         return tiny
 
     monkeypatch.setattr(seqgpt, "load", load)
-    monkeypatch.setattr(bench, "untrained_default", lambda: tiny)
+    monkeypatch.setattr(subject, "untrained_default", lambda: tiny)
     nlu, name, code = bench.load_model(None)
     assert nlu is tiny and name.startswith("untrained default architecture")
     assert "did not load" in name and "untrained_default()" in code
