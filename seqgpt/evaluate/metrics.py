@@ -256,7 +256,7 @@ class Report:
         """A fixed-width table, scores in percent; ``-`` where a metric does not apply."""
         header = ("dataset", "split", "task", "n", "P", "R", "F1", "Acc", "R-1", "R-2", "R-L",
                   "combined")
-        rows = [header]
+        rows: list[tuple[str, ...]] = [header]
         for r in [*self.results, *([self.average] if self.results else [])]:
             scores = (r.precision, r.recall, r.f1, r.accuracy, r.rouge1, r.rouge2, r.rougeL,
                       r.combined)

@@ -129,7 +129,7 @@ def _read_csv(path: Path) -> list[AtomicInstance]:
                                        f"got {header}")
     text_at, label_at = header.index("text"), header.index("label")
     labels: dict[str, None] = {}
-    sample = []
+    sample: list[str] = []
     for line_no, row in rows:
         if len(row) != len(header):
             raise DataFormatError(path, line_no, f"expected {len(header)} fields, got {len(row)}")
