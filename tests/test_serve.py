@@ -561,7 +561,7 @@ def test_page_and_its_assets_are_served_from_the_package() -> None:
     with fake_client() as client:
         page = client.get("/")
         assets = [client.get(f"/static/{name}") for name in ("app.js", "style.css")]
-    assert page.status_code == 200 and '<textarea id="text"' in page.text
+    assert page.status_code == 200 and '<div id="fields">' in page.text
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert [a.status_code for a in assets] == [200, 200]
     for body in (page.text, *(a.text for a in assets)):

@@ -1,20 +1,116 @@
-// The seqgpt page: builds a request from the form, calls /v1/<task>, draws the answer.
+// The seqgpt page: a small form per task, a request with only the fields the user filled,
+// /v1/<task>, and the answer drawn (spans highlighted, label scores as bars, the JSON).
 // Everything user-supplied goes into the page with textContent, never as HTML.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const TEXT_FIELDS = ["text", "context", "premise"];
-const LABEL_FIELDS = ["labels", "types", "relation_types", "topics", "questions", "slots"];
-const EXAMPLES = {
-  en: ["extract", "Tim Cook visited Beijing on Monday to meet officials of Alibaba.",
-       "person, city, company, date"],
-  zh: ["extract", "阿里巴巴集团于1999年在杭州成立，创始人是马云。", "公司，城市，人物，时间"],
-  cls: ["classify", "The food was great but the service was painfully slow.",
-        "positive, negative, neutral"],
+
+// Field kinds: how a form control becomes a JSON value.
+//   text: a textarea, sent as is      labels: "a, b" -> ["a", "b"]   lines: one item a line
+//   number: a number                  span: "3:9" -> [3, 9], else the mention's text
+//   roles: "attack: attacker, target" lines -> {"attack": ["attacker", "target"]}
+//   schema: "person: name, age" / "company: array" / "date: string" lines -> a JSON schema
+const FORMS = {
+  extract: {
+    summary: "the spans of the text that answer each label",
+    fields: [{name: "text", kind: "text"}, {name: "labels", kind: "labels", hint: "person, city"}],
+    examples: {
+      English: {text: "Tim Cook visited Beijing on Monday to meet officials of Alibaba.",
+                labels: "person, city, company, date"},
+      中文: {text: "阿里巴巴集团于1999年在杭州成立，创始人是马云。", labels: "公司，城市，人物，时间"},
+    },
+  },
+  classify: {
+    summary: "the labels that apply to the whole text",
+    fields: [{name: "text", kind: "text"}, {name: "labels", kind: "labels", hint: "positive, negative"}],
+    examples: {
+      sentiment: {text: "The food was great but the service was painfully slow.",
+                  labels: "positive, negative, neutral"},
+      中文: {text: "这家餐厅的菜很好吃，服务也很周到。", labels: "正面，负面"},
+    },
+  },
+  ner: {
+    summary: "named entities of the given types",
+    fields: [{name: "text", kind: "text"}, {name: "types", kind: "labels", hint: "person, city"}],
+    examples: {English: {text: "Angela Merkel met Emmanuel Macron in Paris.", types: "person, city"},
+               中文: {text: "马云在杭州创办了阿里巴巴。", types: "人物，城市，公司"}},
+  },
+  entity_type: {
+    summary: "the type of one mention",
+    fields: [{name: "text", kind: "text"},
+             {name: "span", kind: "span", label: "mention", hint: "its text, or start:end"},
+             {name: "types", kind: "labels", hint: "person, city, company"}],
+    examples: {English: {text: "Tim Cook, CEO of Apple, visited Beijing.", span: "Apple",
+                         types: "person, city, company"}},
+  },
+  relations: {
+    summary: "entities, then the relation of each pair",
+    fields: [{name: "text", kind: "text"},
+             {name: "relation_types", kind: "labels", label: "relation types", hint: "works for, born in"},
+             {name: "entity_types", kind: "labels", label: "entity types", optional: true,
+              hint: "default: person, organization, location"},
+             {name: "min_score", kind: "number", label: "min score", optional: true, min: 0, max: 1,
+              step: 0.05, hint: "0.5"},
+             {name: "max_pairs", kind: "number", label: "max pairs", optional: true, min: 1,
+              max: 256, step: 1, hint: "128"},
+             {name: "max_distance", kind: "number", label: "max distance", optional: true, min: 1,
+              step: 1, hint: "400 characters"}],
+    examples: {English: {text: "Tim Cook works for Apple.", relation_types: "works for",
+                         entity_types: "person, company"}},
+  },
+  events: {
+    summary: "event triggers, then their arguments by role",
+    fields: [{name: "text", kind: "text"},
+             {name: "schema", kind: "roles", label: "events and roles",
+              hint: "one event type a line: acquisition: buyer, target, price"}],
+    examples: {English: {text: "Apple bought Beats for $3 billion in 2014.",
+                         schema: "acquisition: buyer, target, price, date"}},
+  },
+  answer: {
+    summary: "answers to questions, as spans of the context",
+    fields: [{name: "context", kind: "text"},
+             {name: "questions", kind: "lines", hint: "one question a line"}],
+    examples: {English: {context: "Tim Cook visited Beijing in May.",
+                         questions: "Who visited Beijing?\nWhen?"}},
+  },
+  slots: {
+    summary: "slot values and the intent",
+    fields: [{name: "text", kind: "text"}, {name: "slots", kind: "labels", hint: "party size, date"},
+             {name: "intents", kind: "labels", optional: true, hint: "book restaurant, get weather"}],
+    examples: {English: {text: "book a table for two tomorrow", slots: "party size, date",
+                         intents: "book restaurant, get weather"}},
+  },
+  nli: {
+    summary: "does the premise entail, contradict or leave open the hypothesis",
+    fields: [{name: "premise", kind: "text"}, {name: "hypothesis", kind: "text", rows: 2},
+             {name: "labels", kind: "labels", optional: true,
+              hint: "default: entailment, neutral, contradiction"}],
+    examples: {English: {premise: "A man plays a guitar on stage.",
+                         hypothesis: "A person is making music."}},
+  },
+  sentiment: {
+    summary: "the sentiment of the text",
+    fields: [{name: "text", kind: "text"},
+             {name: "labels", kind: "labels", optional: true, hint: "default: positive, negative"}],
+    examples: {English: {text: "I loved it, the best film this year."}},
+  },
+  topic: {
+    summary: "the topic of the text",
+    fields: [{name: "text", kind: "text"}, {name: "topics", kind: "labels", hint: "sports, politics"}],
+    examples: {English: {text: "The striker scored twice in the second half.",
+                         topics: "sports, politics, business"}},
+  },
+  extract_json: {
+    summary: "objects shaped by a schema (the answer always validates against it)",
+    fields: [{name: "text", kind: "text"},
+             {name: "schema", kind: "schema",
+              hint: "one key a line: person: name, employer / company: array / date: string"}],
+    examples: {English: {text: "Tim Cook, CEO of Apple, visited Beijing on Monday.",
+                         schema: "person: name, employer\ncity: string\ncompany: array"}},
+  },
 };
 
-let tasks = {extract: ["text", "labels"], classify: ["text", "labels"]};
-let bodyEdited = false;
+const available = new Set(["extract", "classify"]);
 
 function splitLabels(raw) {
   return raw.split(/[,，]/).map((s) => s.trim()).filter(Boolean);
@@ -38,47 +134,135 @@ function paint(node, c) {
   return node;
 }
 
-function isAtomic(task) {
-  return task === "extract" || task === "classify";
+function form() {
+  return FORMS[$("task").value];
 }
 
-// The body for a composite task, guessed from its field names; the user can edit it.
-function defaultBody(task) {
-  const text = $("text").value;
-  const labels = splitLabels($("labels").value);
-  const body = {};
-  for (const field of tasks[task] || []) {
-    if (TEXT_FIELDS.includes(field)) body[field] = text;
-    else if (LABEL_FIELDS.includes(field)) body[field] = labels;
-    else if (field === "schema") body[field] = Object.fromEntries(labels.map((l) => [l, []]));
-    else body[field] = "";
+// ------------------------------------------------------------------ the form of a task
+function buildForm() {
+  const spec = form();
+  const box = $("fields");
+  const kept = {};  // what the user typed survives a change of task where a field fits
+  for (const node of box.querySelectorAll("[data-field]")) {
+    if (node.dataset.kind !== "text") kept[node.dataset.field] = node.value;
+    else if (kept.text === undefined) kept.text = node.value;  // the main text: first one
   }
-  return body;
-}
-
-function syncForm() {
-  const task = $("task").value;
-  $("body-box").hidden = isAtomic(task);
-  $("threshold").closest(".row").hidden = !isAtomic(task);
-  if (!isAtomic(task) && !bodyEdited) {
-    $("body").value = JSON.stringify(defaultBody(task), null, 2);
+  box.replaceChildren();
+  for (const field of spec.fields) {
+    const id = `field-${field.name}`;
+    const label = el("label", null, field.label ?? field.name.replace("_", " "));
+    label.htmlFor = id;
+    if (field.optional) label.append(el("small", null, " (optional)"));
+    if (field.kind === "labels") label.append(el("small", null, " separated by , or ，"));
+    const multiline = ["text", "lines", "roles", "schema"].includes(field.kind);
+    const input = el(multiline ? "textarea" : "input");
+    if (multiline) input.rows = field.rows ?? (field.kind === "text" ? 5 : 3);
+    else input.type = field.kind === "number" ? "number" : "text";
+    for (const key of ["min", "max", "step"]) if (field[key] !== undefined) input[key] = field[key];
+    input.id = id;
+    input.dataset.field = field.name;
+    input.dataset.kind = field.kind;
+    input.placeholder = field.hint ?? (field.kind === "text" ? "Paste a text" : "");
+    if (field.kind === "roles" || field.kind === "schema") input.spellcheck = false;
+    const before = field.kind === "text" && field.name !== "hypothesis" ? kept.text : kept[field.name];
+    if (before) input.value = before;
+    box.append(label, input);
+  }
+  $("summary").textContent = spec.summary;
+  const buttons = $("example-buttons");
+  buttons.replaceChildren();
+  for (const name of Object.keys(spec.examples ?? {})) {
+    const button = el("button", "link", name);
+    button.type = "button";
+    button.dataset.example = name;
+    button.addEventListener("click", () => fillExample(name));
+    buttons.append(button);
   }
 }
 
+function fillExample(name) {
+  const example = form().examples[name];
+  for (const node of $("fields").querySelectorAll("[data-field]")) {
+    node.value = example[node.dataset.field] ?? "";
+  }
+}
+
+class FieldError extends Error {
+  constructor(field, message) {
+    super(message);
+    this.field = field;
+  }
+}
+
+function valueOf(node) {
+  const raw = node.value.trim();
+  const name = node.dataset.field;
+  switch (node.dataset.kind) {
+    case "text": return node.value;
+    case "labels": return splitLabels(raw);
+    case "lines": return raw.split("\n").map((s) => s.trim()).filter(Boolean);
+    case "number": {
+      const number = Number(raw);
+      if (!Number.isFinite(number)) throw new FieldError(name, `${name} must be a number`);
+      return number;
+    }
+    case "span": {
+      const offsets = raw.match(/^(\d+)\s*:\s*(\d+)$/);
+      return offsets ? [Number(offsets[1]), Number(offsets[2])] : raw;
+    }
+    case "roles":
+    case "schema": return keyedLines(raw, name, node.dataset.kind);
+    default: return raw;
+  }
+}
+
+// "key: a, b" lines. roles: {key: [a, b]}. schema: "string" and "array" are kinds, anything
+// else is an object's fields.
+function keyedLines(raw, name, kind) {
+  const out = {};
+  for (const line of raw.split("\n").map((s) => s.trim()).filter(Boolean)) {
+    const at = line.search(/[:：]/);
+    if (at <= 0) throw new FieldError(name, `${name}: write each line as "key: ${kind === "roles" ? "role, role" : "string | array | field, field"}" (got "${line}")`);
+    const key = line.slice(0, at).trim();
+    const rest = line.slice(at + 1).trim();
+    if (kind === "roles") out[key] = splitLabels(rest);
+    else out[key] = rest === "string" || rest === "array" || rest === "" ? (rest || "string")
+                                                                        : splitLabels(rest);
+  }
+  return out;
+}
+
+// The request body: only what the user filled in (an empty optional field is left out, so the
+// server's default applies).
 function request() {
   const task = $("task").value;
-  if (!isAtomic(task)) return [task, JSON.parse($("body").value)];
-  const body = {text: $("text").value, labels: splitLabels($("labels").value)};
+  const body = {};
+  for (const node of $("fields").querySelectorAll("[data-field]")) {
+    if (!node.value.trim()) continue;
+    const value = valueOf(node);
+    if (Array.isArray(value) && !value.length) continue;
+    if (value && typeof value === "object" && !Array.isArray(value) && !Object.keys(value).length) continue;
+    body[node.dataset.field] = value;
+  }
   if ($("use-threshold").checked) body.threshold = Number($("threshold").value);
   return [task, body];
 }
 
+// ------------------------------------------------------------------ running it
+function clearResults() {
+  for (const id of ["highlighted", "bars", "legend"]) $(id).replaceChildren();
+  $("json").textContent = "";
+  $("request-json").textContent = "";
+  $("results").hidden = true;
+}
+
 function showError(message, field) {
+  clearResults();
   $("error").textContent = message;
   $("error").hidden = false;
-  const target = field && (field.startsWith("labels") ? "labels" : field.startsWith("text") ? "text"
-    : isAtomic($("task").value) ? null : "body");
-  if (target) $(target).classList.add("invalid");
+  const name = (field || "").match(/^[A-Za-z_]+/)?.[0];
+  const target = name && $("fields").querySelector(`[data-field="${name}"]`);
+  if (target) target.classList.add("invalid");
 }
 
 async function run(event) {
@@ -89,7 +273,7 @@ async function run(event) {
   try {
     [task, body] = request();
   } catch (err) {
-    showError(`The request body is not valid JSON: ${err.message}`, "body");
+    showError(err.message, err.field);
     return;
   }
   const headers = {"Content-Type": "application/json"};
@@ -116,6 +300,7 @@ async function run(event) {
   }
 }
 
+// ------------------------------------------------------------------ drawing the answer
 // Any object with a text and numeric start/end inside a result is a span to highlight.
 function collectSpans(value, label, out) {
   if (Array.isArray(value)) {
@@ -133,9 +318,13 @@ function collectSpans(value, label, out) {
 }
 
 function draw(task, body, answer) {
-  const results = answer.results ?? (Array.isArray(answer.result) ? answer.result : [answer.result]);
+  let results = answer.results ?? (Array.isArray(answer.result) ? answer.result : [answer.result]);
+  // One context's answers are one list: keep it together, so its spans share the context.
+  if (task === "answer" && typeof body.context === "string") results = [answer.result];
   const sources = [].concat(body.text ?? body.context ?? body.premise ?? []);
-  const labelOrder = splitLabels($("labels").value);
+  const labelsField = form().fields.find((f) => f.kind === "labels" && !f.optional)
+    ?? form().fields.find((f) => f.kind === "labels");
+  const labelOrder = labelsField && Array.isArray(body[labelsField.name]) ? body[labelsField.name] : [];
   const colours = new Map();
   const colourOf = (label) => {
     if (!colours.has(label)) {
@@ -152,12 +341,13 @@ function draw(task, body, answer) {
   results.forEach((result, i) => {
     const text = typeof result?.text === "string" ? result.text : sources[i];
     const spans = task === "extract" ? result.spans : collectSpans(result, null, []);
-    if (typeof text === "string" && spans.length) docs.append(highlight(text, spans, colourOf));
-    else if (task === "extract") docs.append(highlight(text, [], colourOf));
+    if (typeof text === "string" && (spans.length || task === "extract")) {
+      docs.append(highlight(text, spans, colourOf));
+    }
     for (const s of spans) seen.set(s.label, (seen.get(s.label) || 0) + 1);
     const scores = result?.scores ?? result?.intent_scores;  // classify-like results, slots
     if (scores) {
-      const chosen = result.labels ?? [result.intent];
+      const chosen = result.labels ?? [result.intent ?? result.label];
       bars.append(scoreBars(scores, chosen, results.length > 1 ? text : null, colourOf));
     }
   });
@@ -170,6 +360,7 @@ function draw(task, body, answer) {
   $("spans-box").hidden = docs.childElementCount === 0;
   $("bars-box").hidden = bars.childElementCount === 0;
   $("json").textContent = JSON.stringify(answer, null, 2);
+  $("request-json").textContent = `POST /v1/${task}\n${JSON.stringify(body, null, 2)}`;
   $("results").hidden = false;
 }
 
@@ -220,30 +411,19 @@ function scoreBars(scores, chosenLabels, title, colourOf) {
   return box;
 }
 
+// ------------------------------------------------------------------ start
 async function init() {
-  for (const button of document.querySelectorAll("[data-example]")) {
-    button.addEventListener("click", () => {
-      const [task, text, labels] = EXAMPLES[button.dataset.example];
-      $("task").value = task;
-      $("text").value = text;
-      $("labels").value = labels;
-      bodyEdited = false;
-      syncForm();
-    });
-  }
   $("form").addEventListener("submit", run);
   $("form").addEventListener("keydown", (e) => {
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) $("form").requestSubmit();
   });
-  $("task").addEventListener("change", syncForm);
-  $("text").addEventListener("input", syncForm);
-  $("labels").addEventListener("input", syncForm);
-  $("body").addEventListener("input", () => { bodyEdited = true; });
+  $("task").addEventListener("change", () => { clearResults(); $("error").hidden = true; buildForm(); });
   $("use-threshold").addEventListener("change", () => {
     $("threshold").disabled = !$("use-threshold").checked;
     $("threshold-value").textContent = $("use-threshold").checked ? $("threshold").value : "model default";
   });
   $("threshold").addEventListener("input", () => { $("threshold-value").textContent = $("threshold").value; });
+  buildForm();
   try {
     const ready = await (await fetch("/readyz")).json();
     $("status").textContent = ready.status === "ready" ? `model: ${ready.model}` : `model ${ready.status}`;
@@ -254,12 +434,14 @@ async function init() {
   if (listed && listed.status === 401) $("key-box").hidden = false;
   if (listed && listed.ok) {
     const select = $("task");
-    for (const {name, fields} of (await listed.json()).tasks) {
-      tasks[name] = fields;
-      if (!isAtomic(name)) select.append(new Option(name, name));
+    for (const {name} of (await listed.json()).tasks) {
+      // A task this page has no form for is left to the API docs.
+      if (!available.has(name) && FORMS[name]) {
+        available.add(name);
+        select.append(new Option(name.replace("_", " "), name));
+      }
     }
   }
-  syncForm();
 }
 
 init();
