@@ -2,6 +2,7 @@
 
     python benchmarks/zero_shot.py --limit 200                 # the embedded default model
     python benchmarks/zero_shot.py --model runs/default/best --limit 100 --json out.json
+    python benchmarks/zero_shot.py --model runs/new/best --previous runs/shipped --limit 200
 
 Each zero-shot dev dataset (never trained on) is scored on the split the project reports
 (test, else dev), ``--limit`` seeded instances per dataset and task; one headline number per
@@ -41,6 +42,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=None, help="default: the embedded default model")
     parser.add_argument("--baseline", default="baseline:multilingual-e5-small")
+    parser.add_argument("--previous", default=None,
+                        help="another model (e.g. the one shipped before) scored in the same run")
     parser.add_argument("--data", default=",".join(sorted(ZERO_SHOT_DEV)))
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
@@ -49,21 +52,21 @@ def main() -> int:
     names = [n for n in args.data.split(",") if n]
     table: dict = {"settings": {"limit": args.limit, "seed": args.seed, "data": names,
                                 "date": time.strftime("%Y-%m-%d")}}
-    for title, name in (("model", args.model), ("baseline", args.baseline)):
+    titles = ["model", "baseline"] + (["previous"] if args.previous else [])
+    for title, name in zip(titles, (args.model, args.baseline, args.previous), strict=False):
         print(f"{title}: {name or 'embedded default'}", file=sys.stderr)
         model = seqgpt.load(name)
         table[title] = score(model, names + list(HELD_IN), args.limit, args.seed)
     rows = sorted(table["model"])
     zero_shot = [r for r in rows if not r.startswith(HELD_IN)]
-    print(f"{'dataset (task)':45} {'model':>7} {'baseline':>9}")
+    print(f"{'dataset (task)':45}" + "".join(f" {t:>9}" for t in titles))
     for row in rows:
-        baseline = table["baseline"].get(row, float("nan"))
-        print(f"{row:45} {table['model'][row]:7.1f} {baseline:9.1f}")
-    for title in ("model", "baseline"):
+        print(f"{row:45}" + "".join(f" {table[t].get(row, float('nan')):9.1f}" for t in titles))
+    for title in titles:
         table[f"{title}_zero_shot_average"] = (
             sum(table[title][r] for r in zero_shot) / len(zero_shot))
-    print(f"{'zero-shot average':45} {table['model_zero_shot_average']:7.1f} "
-          f"{table['baseline_zero_shot_average']:9.1f}")
+    print(f"{'zero-shot average':45}"
+          + "".join(f" {table[f'{t}_zero_shot_average']:9.1f}" for t in titles))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(table, out, indent=2)

@@ -51,6 +51,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
     log = [json.loads(line) for line in (run / "log.jsonl").open(encoding="utf-8")]
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
+    rates = [r["examples_per_s"] for r in log if "examples_per_s" in r]
     counts: Counter[str] = Counter()
     tasks: Counter[str] = Counter()
     for path in data:
@@ -75,6 +76,8 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         "## Training", "",
         f"- steps: {card.get('step')} (best dev checkpoint); settings: "
         f"`{json.dumps(card.get('args', {}))}`",
+        *([f"- training speed: {rates[-1]:.1f} examples/s (mean since the run last started, "
+           "as logged)"] if rates else []),
         f"- data: {sum(counts.values())} atomic instances ({dict(tasks)}) from "
         f"{len(counts)} datasets of `../shared/data` (training splits only; the zero-shot dev "
         "datasets were never used):", "",
@@ -95,12 +98,17 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
             lines += [f"Measured on {how['date']}: `python benchmarks/zero_shot.py --limit "
                       f"{how['limit']} --seed {how['seed']}` ({how['limit']} instances per set), "
                       "model and baseline in the same run, with the inference options above.", ""]
-        lines += ["| dataset (task) | this model | untrained baseline |", "|---|---|---|",
-                  *(f"| {_mark(row)} | {value:.1f} | "
-                    f"{table['baseline'].get(row, float('nan')):.1f} |"
-                    for row, value in sorted(table["model"].items())),
-                  f"| **zero-shot average** | {table['model_zero_shot_average']:.1f} | "
-                  f"{table['baseline_zero_shot_average']:.1f} |", ""]
+        columns = ["model", "baseline"] + (["previous"] if "previous" in table else [])
+        titles = {"model": "this model", "baseline": "untrained baseline",
+                  "previous": "model shipped before"}
+        lines += ["| dataset (task) | " + " | ".join(titles[c] for c in columns) + " |",
+                  "|---|" + "---|" * len(columns),
+                  *(f"| {_mark(row)} | "
+                    + " | ".join(f"{table[c].get(row, float('nan')):.1f}" for c in columns)
+                    + " |" for row in sorted(table["model"])),
+                  "| **zero-shot average** | "
+                  + " | ".join(f"{table[f'{c}_zero_shot_average']:.1f}" for c in columns)
+                  + " |", ""]
     used = sorted(name for name in counts if name in RESTRICTIVE)
     lines += ["## Licences", "",
               "The weights derive from training data under various licences (see the data "
