@@ -210,3 +210,17 @@ def test_random_inputs_give_valid_offsets(tiny_compact: Model, text: str, labels
     result = tiny_compact.extract(text, labels, threshold=0.3)
     for span in result.spans:
         assert text[span.start:span.end] == span.text and 0 <= span.score <= 1
+
+
+def test_multi_label_classify_has_its_own_threshold(tiny_compact: Model) -> None:
+    text, labels = "Tim Cook visited Beijing.", ["x", "y", "z"]
+    backend = tiny_compact.backend
+    start = backend.options
+    try:
+        backend.options = start.updated({"threshold": 0.0, "label_threshold": 1.0})
+        assert tiny_compact.classify(text, labels, multi_label=True).labels == []
+        # the one threshold classify has: a call's threshold is the label threshold
+        assert len(tiny_compact.classify(text, labels, multi_label=True, threshold=0.0).labels) == 3
+        assert backend.options.label_threshold == 1.0  # the call did not change the defaults
+    finally:
+        backend.options = start

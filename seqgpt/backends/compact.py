@@ -35,9 +35,13 @@ _HEAD_LOGIT_FLOOR, _COSINE_FLOOR = 0.78, 0.02  # see CompactBackend._blend
 
 @dataclass(frozen=True)
 class CompactOptions:
-    threshold: float = 0.5
+    threshold: float = 0.5  # extract: the lowest score a span needs
+    # multi-label classify: the lowest score a label needs. Its own default, because the best
+    # span threshold for unseen labels is far lower than what keeps multi-label answers short;
+    # ``classify(..., threshold=x)`` sets it for that call (the one threshold classify has).
+    label_threshold: float = 0.5
     nested: bool = False  # allow spans inside other spans (never crossing ones)
-    multi_label: bool = False  # classify: every label over threshold, not only the best
+    multi_label: bool = False  # classify: every label over label_threshold, not only the best
     batch_size: int = 32
     max_labels_per_pass: int = 24
     # single-label classify: weight of the pretrained sentence encoder's text-label cosine
@@ -54,7 +58,7 @@ class CompactOptions:
             raise SeqGPTError(f"unknown option {unknown[0]!r} for the compact model; "
                               f"known options: {', '.join(sorted(known))}")
         new = CompactOptions(**{**self.__dict__, **options})
-        for name in ("threshold", "similarity_weight"):
+        for name in ("threshold", "label_threshold", "similarity_weight"):
             value = getattr(new, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not 0.0 <= value <= 1.0:
@@ -133,6 +137,9 @@ class CompactBackend:
     # -------------------------------------------------------------- classification
     def classify(self, texts: list[str], labels: list[str],
                  **options: Any) -> list[Classification]:
+        if "threshold" in options:
+            options = dict(options)
+            options["label_threshold"] = options.pop("threshold")
         opts = self.options.updated(options)
         blend = not opts.multi_label and opts.similarity_weight > 0 and len(labels) > 1
         cosines = self.similarity(texts, labels, bfloat16=opts.bfloat16) if blend else None
@@ -152,7 +159,7 @@ class CompactBackend:
         for text, row in zip(texts, scores.tolist(), strict=True):
             ranked = sorted(range(len(labels)), key=lambda k: -row[k])
             if opts.multi_label:
-                chosen = [labels[k] for k in ranked if row[k] >= opts.threshold]
+                chosen = [labels[k] for k in ranked if row[k] >= opts.label_threshold]
             else:
                 chosen = [labels[ranked[0]]]
             results.append(Classification(

@@ -67,7 +67,7 @@ def scorer(instances: list[AtomicInstance],
     return score
 
 
-GRID = (0.2, 0.3, 0.4, 0.5, 0.6)
+GRID = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 def threshold_on(model: SpanModel, instances: list[AtomicInstance],
