@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
@@ -19,6 +19,7 @@ from seqgpt.model.spans import (
     Featurizer,
     SpanModel,
     SpanModelConfig,
+    Tokenizer,
     collate,
     span_index,
     token_boundaries,
@@ -183,7 +184,8 @@ class CompactBackend:
                opts: CompactOptions, spans: bool = True):
         """Yield ``(text index, features, labels, span probs [S, L], class probs [L])`` per
         (window, label group). ``labels``: one list for every text, or one list per text."""
-        per_text = labels if labels and isinstance(labels[0], list) else [labels] * len(texts)
+        per_text = (labels if labels and isinstance(labels[0], list)
+                    else [cast(list[str], labels)] * len(texts))
         jobs: list[tuple[int, _Job]] = []
         for t, text in enumerate(texts):
             for group in self.label_groups(per_text[t], opts):
@@ -284,7 +286,7 @@ def build(config: SpanModelConfig) -> SpanModel:
 
     encoder, tokenizer = load_encoder(config.base_encoder, config.encoder_layers)
     model = SpanModel(encoder, config)
-    model.tokenizer = tokenizer
+    model.tokenizer = cast(Tokenizer, tokenizer)
     return model
 
 

@@ -9,7 +9,7 @@ text's ``[CLS]`` state. Sigmoid gives every span and label a confidence in [0, 1
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -38,6 +38,35 @@ class SpanModelConfig:
         return asdict(self)
 
 
+#: A text's token ids, its words (character offsets) and the token that holds each character.
+TextTokens = tuple[list[int], list[tuple[int, int]], list[int]]
+
+
+class Tokenizer(Protocol):
+    """What the model needs of a tokenizer (``seqgpt.model.tokenizer.FastTokenizer`` or a
+    Hugging Face fast tokenizer)."""
+
+    cls_token_id: int
+    sep_token_id: int
+    pad_token_id: int
+    unk_token_id: int
+    mask_token_id: int
+    model_max_length: int
+
+    def __call__(self, text: Any, **kwargs: Any) -> Any: ...
+
+
+class Encoder(Protocol):
+    """What the model needs of its base encoder (``seqgpt.model.bert.Bert`` or a Hugging Face
+    ``BertModel``): ``config.hidden_size``, ``embeddings.word_embeddings`` and a forward pass
+    ``(input_ids, attention_mask)`` giving states (or an output with ``last_hidden_state``)."""
+
+    config: Any
+    embeddings: Any
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any: ...
+
+
 class LabelTooLongError(SeqGPTError, ValueError):
     """A label has more tokens than the model reads."""
 
@@ -56,7 +85,8 @@ class Features:
 class Featurizer:
     """Builds encoder inputs; tokenises the text once and maps words onto its tokens."""
 
-    def __init__(self, tokenizer: Any, config: SpanModelConfig, cache_texts: bool = False) -> None:
+    def __init__(self, tokenizer: Tokenizer, config: SpanModelConfig,
+                 cache_texts: bool = False) -> None:
         self.tokenizer = tokenizer
         tokenizer.model_max_length = 1 << 30  # we cut windows ourselves; silence the warning
         self.config = config
@@ -65,7 +95,7 @@ class Featurizer:
         self.marker_id = tokenizer.mask_token_id
         self._label_cache: dict[str, list[int]] = {}
         # Training meets the same texts epoch after epoch: tokenise each once.
-        self._text_cache: dict[str, tuple] | None = {} if cache_texts else None
+        self._text_cache: dict[str, TextTokens] | None = {} if cache_texts else None
 
     def label_ids(self, label: str) -> list[int]:
         ids = self._label_cache.get(label)
@@ -81,7 +111,7 @@ class Featurizer:
     def label_cost(self, label: str) -> int:
         return 1 + len(self.label_ids(label))
 
-    def text_tokens(self, text: str) -> tuple[list[int], list[tuple[int, int]], list[int]]:
+    def text_tokens(self, text: str) -> TextTokens:
         """Token ids of ``text``, its words, and the token that holds each character."""
         if self._text_cache is None:
             return self._text_tokens(text)
@@ -90,7 +120,7 @@ class Featurizer:
             found = self._text_cache[text] = self._text_tokens(text)
         return found
 
-    def _text_tokens(self, text: str) -> tuple[list[int], list[tuple[int, int]], list[int]]:
+    def _text_tokens(self, text: str) -> TextTokens:
         encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
         ids: list[int] = encoded["input_ids"]
         offsets: list[tuple[int, int]] = encoded["offset_mapping"]
@@ -179,11 +209,14 @@ def _mlp(size_in: int, size_out: int, dropout: float) -> nn.Sequential:
 class SpanModel(nn.Module):
     """Scores (span, label) pairs and (text, label) pairs from one encoder pass."""
 
-    def __init__(self, encoder: nn.Module, config: SpanModelConfig) -> None:
+    encoder: Encoder
+    tokenizer: Tokenizer  # attached by whoever builds the model (``backends.compact.build``)
+
+    def __init__(self, encoder: Encoder, config: SpanModelConfig) -> None:
         super().__init__()
-        self.encoder = encoder
+        self.encoder = encoder  # an nn.Module at run time, registered as a submodule
         self.config = config
-        hidden = encoder.config.hidden_size
+        hidden: int = encoder.config.hidden_size
         # Start and end are projected per token, then summed per span: the per-span work is
         # elementwise, so scoring thousands of spans costs little next to the encoder.
         self.span_start = nn.Linear(hidden, hidden)

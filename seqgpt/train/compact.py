@@ -92,7 +92,8 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
     gold = [x for x in labels if x in {s.label for s in instance.spans} | set(instance.gold)]
     rest = [x for x in labels if x not in gold]
     rng.shuffle(rest)
-    keep, cost = set(), 0
+    keep: set[str] = set()
+    cost = 0
     for label in gold + rest:
         try:
             cost += featurizer.label_cost(label)
@@ -116,7 +117,8 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
         may_start, may_end = token_boundaries(features)
         spans = []  # mentions off word or token boundaries, or too wide, cannot be learnt
         for span in instance.spans:
-            i, j = starts.get(span.start), ends.get(span.end)
+            i = starts.get(span.start) if span.start is not None else None
+            j = ends.get(span.end) if span.end is not None else None
             if (span.label in index and i is not None and j is not None
                     and 0 <= j - i < featurizer.config.max_width and may_start[i] and may_end[j]):
                 spans.append((i, j, index[span.label]))
