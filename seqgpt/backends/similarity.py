@@ -8,12 +8,12 @@ threshold. Classification picks the label whose embedding is closest to the text
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import torch
 
 from seqgpt.backends.compact import _decode
-from seqgpt.model.spans import Featurizer, SpanModelConfig, span_index
+from seqgpt.model.spans import Featurizer, SpanModelConfig, Tokenizer, span_index
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 
@@ -26,7 +26,7 @@ class SimilarityBackend:
         self.name = f"baseline:{encoder_name}"
         self.threshold = threshold
         self.max_width = max_width
-        self.featurizer = Featurizer(self.similarity.tokenizer,
+        self.featurizer = Featurizer(cast(Tokenizer, self.similarity.tokenizer),
                                      SpanModelConfig(max_width=max_width))
 
     def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
@@ -63,7 +63,8 @@ class SimilarityBackend:
         sims = self.similarity(texts, labels)
         results = []
         for text, row in zip(texts, sims, strict=True):
-            scores = {label: round(float(row[k]), 4) for k, label in enumerate(labels)}
+            scores: dict[str, float | None] = {label: round(float(row[k]), 4)
+                                               for k, label in enumerate(labels)}
             results.append(Classification(text=text, labels=[labels[int(row.argmax())]],
                                           scores=scores))
         return results

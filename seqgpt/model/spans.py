@@ -8,6 +8,7 @@ text's ``[CLS]`` state. Sigmoid gives every span and label a confidence in [0, 1
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
@@ -52,8 +53,7 @@ class Tokenizer(Protocol):
     unk_token_id: int
     mask_token_id: int
     model_max_length: int
-
-    def __call__(self, text: Any, **kwargs: Any) -> Any: ...
+    __call__: Callable[..., Any]  # text(s) and Hugging Face's keywords -> input_ids, offsets
 
 
 class Encoder(Protocol):

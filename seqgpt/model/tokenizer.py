@@ -26,12 +26,13 @@ class FastTokenizer:
                  mask: str, model_max_length: int) -> None:
         self._tokenizer = Tokenizer.from_file(str(path))
         self.model_max_length = model_max_length
-        ids = {name: self._tokenizer.token_to_id(token)
-               for name, token in (("cls", cls), ("sep", sep), ("pad", pad), ("unk", unk),
-                                   ("mask", mask))}
-        missing = [name for name, value in ids.items() if value is None]
+        found = {name: self._tokenizer.token_to_id(token)
+                 for name, token in (("cls", cls), ("sep", sep), ("pad", pad), ("unk", unk),
+                                     ("mask", mask))}
+        missing = [name for name, value in found.items() if value is None]
         if missing:
             raise ValueError(f"{path}: special token(s) {missing} are not in the vocabulary")
+        ids = {name: int(value) for name, value in found.items() if value is not None}
         self.cls_token_id: int = ids["cls"]
         self.sep_token_id: int = ids["sep"]
         self.pad_token_id: int = ids["pad"]
@@ -44,7 +45,7 @@ class FastTokenizer:
         return self._tokenizer.encode(text, add_special_tokens=False).tokens
 
     def convert_ids_to_tokens(self, ids: list[int]) -> list[str]:
-        return [self._tokenizer.id_to_token(i) for i in ids]
+        return [self._tokenizer.id_to_token(i) or self.unk_token for i in ids]
 
     def get_vocab(self) -> dict[str, int]:
         return self._tokenizer.get_vocab()
@@ -58,7 +59,7 @@ class FastTokenizer:
                  return_offsets_mapping: bool = False,
                  return_tensors: str | None = None) -> dict[str, Any]:
         single = isinstance(text, str)
-        texts = [text] if single else list(text)
+        texts: list[str] = [text] if isinstance(text, str) else list(text)
         encodings = [self._encode(t, add_special_tokens, truncation,
                                   max_length or self.model_max_length) for t in texts]
         width = max((len(e.ids) for e in encodings), default=0) if padding else 0
