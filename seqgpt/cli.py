@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from seqgpt import textcheck
 from seqgpt.cli_options import add_option_arguments, model_options
@@ -83,7 +84,7 @@ def _run_task(args: argparse.Namespace) -> int:
         prompt.check_text(item.text, item.where)
     nlu = seqgpt.load(args.model)
     run = nlu.extract if args.task == "extract" else nlu.classify
-    results = run([item.text for item in given], labels, **model_options(args))
+    results: list[Any] = run([item.text for item in given], labels, **model_options(args))
     for i, result in enumerate(results):
         if args.json:
             print(result.to_json())

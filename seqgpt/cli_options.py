@@ -4,6 +4,7 @@ composite tasks): the options the Python API takes per call."""
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 
 def add_option_arguments(parser: argparse.ArgumentParser, *, nested: bool = True,
@@ -22,7 +23,7 @@ def add_option_arguments(parser: argparse.ArgumentParser, *, nested: bool = True
                                  "the best one")
 
 
-def model_options(args: argparse.Namespace) -> dict[str, object]:
+def model_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options of :func:`add_option_arguments` the user gave."""
     given = {name: getattr(args, name, None) for name in ("threshold", "nested", "multi_label")}
     return {name: value for name, value in given.items() if value is not None}

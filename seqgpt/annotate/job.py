@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
@@ -162,7 +163,7 @@ def model_identity(model: str | None) -> str:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         with path.open("rb") as handle:
-            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+            for block in iter(partial(handle.read, 1 << 20), b""):
                 digest.update(block)
     name = "default" if model is None else str(model)
     return f"{name} sha256:{digest.hexdigest()[:16]}"
@@ -354,7 +355,7 @@ def _commit(job: Job, state: _State, out: IO[bytes], errors: _ErrorsFile, chunk:
         if error is None:
             result, error = next(results)
         if error is None:
-            lines.append(json.dumps({**record.fields, job.output_field: result},
+            lines.append(json.dumps({**(record.fields or {}), job.output_field: result},
                                     ensure_ascii=False, default=str) + "\n")
         else:
             bad.append(json.dumps({"line": record.line, "error": error}, ensure_ascii=False)

@@ -115,6 +115,8 @@ class SeqGPTNer(_ModelComponent):
         realigned: list[dict[str, Any]] = []
         aligned: dict[TokenSpan, Span] = {}
         for span in spans:
+            if span.start is None or span.end is None:  # a span the model could not locate
+                continue
             token_span = doc.char_span(span.start, span.end, label=span.label,
                                        alignment_mode=self.alignment)
             if token_span is None:

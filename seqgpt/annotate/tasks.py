@@ -34,7 +34,8 @@ def _method(name: str) -> Callable[..., list[Any]]:
 def _same_questions(model: Model, texts: list[str], questions: list[str],
                     **options: Any) -> list[Any]:
     """Reading comprehension over a corpus: the same questions asked of every text."""
-    return model.answer(texts, [questions] * len(texts), **options)
+    answers: list[Any] = model.answer(texts, [questions] * len(texts), **options)  # type: ignore[assignment]
+    return answers
 
 
 def _questions(labels: Any) -> list[str]:

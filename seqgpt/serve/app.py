@@ -145,7 +145,8 @@ def create_app(settings: Settings | None = None, *, model: Model | None = None,
     app.add_middleware(ApiKey, key=settings.api_key)
     app.add_middleware(AllowedHosts, names=settings.host_names())
     app.add_middleware(RequestMetrics, metrics=service.metrics,
-                       routes={r.path for r in app.routes if hasattr(r, "methods")})
+                       routes={str(getattr(r, "path", "")) for r in app.routes
+                               if hasattr(r, "methods")})
     return app
 
 

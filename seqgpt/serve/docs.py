@@ -19,14 +19,16 @@ def mount_docs(app: FastAPI) -> None:
         from swagger_ui_bundle import swagger_ui_path
     except ImportError:
         swagger_ui_path = None
-    assets = {}
-    if swagger_ui_path is not None:
+    local = swagger_ui_path is not None
+    if local:
         app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
-        assets = {"swagger_js_url": f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-                  "swagger_css_url": f"{DOCS_ASSETS}/swagger-ui.css",
-                  "swagger_favicon_url": f"{DOCS_ASSETS}/favicon-32x32.png"}
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json",
-                                   title="seqgpt API", **assets)
+        url = app.openapi_url or "/openapi.json"
+        if not local:
+            return get_swagger_ui_html(openapi_url=url, title="seqgpt API")
+        return get_swagger_ui_html(openapi_url=url, title="seqgpt API",
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png")

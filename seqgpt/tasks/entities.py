@@ -77,16 +77,18 @@ def entity_type(model: Model, text: str | list[str], span: SpanInput | list[Span
     chosen: list[Span | None] = []
     for (start, end), result in zip(located, found, strict=True):
         exact = [s for s in result.spans if (s.start, s.end) == (start, end)]
-        touching = [s for s in result.spans if s.start < end and start < s.end]
+        touching = [s for s in result.spans if s.start is not None and s.end is not None
+                    and s.start < end and start < s.end]
         chosen.append(common.best(exact or touching))
     typed = [EntityType(t, start, end, c.label if c else None, c.score if c else None)
              for t, (start, end), c in zip(batch, located, chosen, strict=True)]
     missing = [i for i, c in enumerate(chosen) if c is None]
     if missing:
         mentions = [typed[i].mention for i in missing]
-        for i, result in zip(missing, model.classify(mentions, labels, **options), strict=True):
-            typed[i].label = result.labels[0] if result.labels else None
-            typed[i].score = result.scores.get(typed[i].label) if result.labels else None
+        classified = model.classify(mentions, labels, **options)
+        for i, kind in zip(missing, classified, strict=True):
+            typed[i].label = kind.labels[0] if kind.labels else None
+            typed[i].score = kind.scores.get(kind.labels[0]) if kind.labels else None
     return typed[0] if single else typed
 
 
@@ -95,10 +97,12 @@ def locate(text: str, span: object, field: str) -> tuple[int, int]:
     if isinstance(span, str):
         if not span.strip():
             raise TaskInputError(f"{field} is an empty string; give the mention or its offsets")
-        start = text.find(span)
-        if start < 0:
+        at = text.find(span)
+        if at < 0:
             raise TaskInputError(f"{field} {span!r} does not occur in the text")
-        return start, start + len(span)
+        return at, at + len(span)
+    start: object
+    end: object
     if isinstance(span, Span):
         start, end = span.start, span.end
     elif isinstance(span, (tuple, list)) and len(span) == 2:

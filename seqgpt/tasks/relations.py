@@ -120,8 +120,8 @@ def relations(model: Model, text: str | list[str],
     independent = {"multi_label": True} if common.takes_option(model, "multi_label") else {}
     answers: list[Classification] = (
         model.classify(list(requests), labels, **{**independent, **options}) if requests else [])
-    for result, pairs in zip(results, planned, strict=True):
-        for head, tail, n in pairs:
+    for result, planned_pairs in zip(results, planned, strict=True):
+        for head, tail, n in planned_pairs:
             for label in labels:
                 score = _decision(answers[n], label, min_score)
                 if score is not False and _fits(signatures, label, head, tail):

@@ -74,7 +74,7 @@ def extract_json(model: Model, text: str | list[str], schema: Mapping[str, Any],
     keys = _parse(schema)
     labels = [k.label for k in keys]
     found = model.extract(batch, labels, **options)
-    results = []
+    results: list[JSONExtraction] = []
     # Per object key: composed text -> (sentence length, mention, the objects it fills as
     # (result, index, object)); identical texts share one composed text.
     pending: dict[str, dict[str, tuple[int, Span, list[tuple[int, int, dict]]]]] = {}
@@ -89,7 +89,8 @@ def extract_json(model: Model, text: str | list[str], schema: Mapping[str, Any],
             objects: list[dict[str, Any]] = []
             result.data[key.name] = objects
             for n, mention in enumerate(_distinct(spans)):
-                target = {f.name: None if f.kind == "string" else [] for f in key.fields}
+                target: dict[str, Any] = {f.name: None if f.kind == "string" else []
+                                          for f in key.fields}
                 objects.append(target)
                 composed = compose.event_text(text_i, key.label, mention.text)
                 waiting = pending.setdefault(key.name, {})

@@ -123,10 +123,10 @@ def load_causal_lm(start: str | Path, args: GenerativeArgs):
     if args.lora:
         from peft import LoraConfig, get_peft_model
 
-        model = get_peft_model(model, LoraConfig(
+        model = get_peft_model(model, LoraConfig(  # type: ignore[assignment]
             task_type="CAUSAL_LM", r=args.lora_r, lora_alpha=args.lora_alpha,
             lora_dropout=args.lora_dropout, target_modules="all-linear"))
-    return model.to(device), tokenizer
+    return model.to(device), tokenizer  # type: ignore[arg-type]  # transformers' stubs
 
 
 class GenerativeTrainer:
@@ -418,4 +418,6 @@ def _stage_instances(stage: str, given: DataArg | None, seed: int, fmt: str | No
     from seqgpt.data import mixture, registry
 
     specs = [registry.get(name) for name in registry.names()]
-    return mixture.build([s for s in specs if not s.zero_shot_dev], stage, seed=seed).instances
+    return mixture.build([s for s in specs if not s.zero_shot_dev],
+                         stage,  # type: ignore[arg-type]  # "pretrain" or "finetune"
+                         seed=seed).instances
