@@ -15,7 +15,7 @@ does the same, and JSON may spell one (``"\\udcff"``). Every other code point is
 
 from __future__ import annotations
 
-from seqgpt.prompt import InputError
+from seqgpt.errors import InputError
 
 REPLACEMENT = "\ufffd"
 
