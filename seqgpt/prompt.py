@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from seqgpt import textcheck
 from seqgpt.errors import InputError
 from seqgpt.types import Span, use_answer_format
 
@@ -44,6 +45,7 @@ def check_text(text: object, field_name: str = "text") -> str:
         raise InputError(f"{field_name} must be a string, got {type(text).__name__}")
     if not text.strip():
         raise InputError(f"{field_name} is empty; give a non-empty string")
+    textcheck.check(text, field_name)
     return text
 
 
@@ -63,6 +65,7 @@ def check_labels(labels: object) -> list[str]:
         label = label.strip()
         if not label:
             raise InputError(f"labels[{i}] is empty; every label needs a name")
+        textcheck.check(label, f"labels[{i}]")
         bad = [c for c in _FORBIDDEN_IN_LABEL if c in label]
         if bad:
             raise InputError(f"labels[{i}] {label!r} contains {bad[0]!r}, which the answer "
