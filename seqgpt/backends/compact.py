@@ -103,7 +103,7 @@ class CompactBackend:
         model = build(config)
         state = load_file(str(folder / WEIGHTS))
         missing, unexpected = model.load_state_dict(state, strict=False)
-        missing = [k for k in missing if k not in _base_only_keys(model)]
+        missing = [k for k in missing if k not in _base_only_keys()]
         if missing or unexpected:
             raise SeqGPTError(f"{folder / WEIGHTS}: weights do not match the config "
                               f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
@@ -276,7 +276,8 @@ def _decode(candidates: dict[tuple[int, int, str], float],
     return kept
 
 
-def _base_only_keys(model: SpanModel) -> set[str]:
+def _base_only_keys() -> set[str]:
+    """Weights read from the base encoder's package at load time, never shipped."""
     return {"encoder.embeddings.word_embeddings.weight"}
 
 
@@ -292,14 +293,17 @@ def build(config: SpanModelConfig) -> SpanModel:
 
 def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
          dtype: torch.dtype = torch.float16, inference: dict[str, Any] | None = None) -> None:
-    """Write the config and only the weights the base encoder package does not provide."""
-    from safetensors.torch import save_file
+    """Write the config and only the weights the base encoder package does not provide; each
+    file is written whole or not at all (:mod:`seqgpt.fsutil`)."""
+    from safetensors.torch import save as safetensors_bytes
+
+    from seqgpt.fsutil import write_file
 
     folder.mkdir(parents=True, exist_ok=True)
-    skip = _base_only_keys(model)
+    skip = _base_only_keys()
     state = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()
              if k not in skip}
-    save_file(state, str(folder / WEIGHTS))
-    (folder / CONFIG).write_text(json.dumps({"model": model.config.to_dict(),
-                                             "inference": inference or {}, "card": card or {}},
-                                            indent=2, ensure_ascii=False))
+    write_file(folder / WEIGHTS, safetensors_bytes(state))
+    write_file(folder / CONFIG, json.dumps({"model": model.config.to_dict(),
+                                            "inference": inference or {}, "card": card or {}},
+                                           indent=2, ensure_ascii=False))

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import random
 import sys
 import time
@@ -28,6 +27,7 @@ import torch.nn.functional as F
 
 from seqgpt.backends import compact
 from seqgpt.data.instance import AtomicInstance
+from seqgpt.fsutil import atomic_file, atomic_folder
 from seqgpt.model.spans import (
     Features,
     Featurizer,
@@ -253,9 +253,8 @@ class Trainer:
                  "schedule": self.schedule.state_dict(), "step": self.step, "best": self.best,
                  "since_best": self.since_best, "stopped": self.stopped,
                  "args": asdict(self.args), "config": self.model.config.to_dict()}
-        tmp = self.out / "checkpoint.pt.tmp"
-        torch.save(state, tmp)
-        os.replace(tmp, self._checkpoint_path())  # atomic: a kill never leaves half a file
+        with atomic_file(self._checkpoint_path()) as handle:  # a kill never leaves half a file
+            torch.save(state, handle)
 
     def resume(self) -> bool:
         path = self._checkpoint_path()
@@ -371,9 +370,12 @@ class Trainer:
               file=sys.stderr, flush=True)
         if score > self.best:
             self.best, self.since_best = score, 0
-            compact.save(self.model, self.best_dir, inference=self.inference,
-                         card={**self.card, "step": self.step, "dev": score,
-                               "args": asdict(self.args)})
+            card = {**self.card, "step": self.step, "dev": score, "args": asdict(self.args)}
+            if self.best_dir == self.out:  # the run folder is the model: each file atomic
+                compact.save(self.model, self.best_dir, inference=self.inference, card=card)
+            else:  # weights and config swapped in together
+                with atomic_folder(self.best_dir) as folder:
+                    compact.save(self.model, folder, inference=self.inference, card=card)
         else:
             self.since_best += 1
             if self.args.patience and self.since_best >= self.args.patience:
