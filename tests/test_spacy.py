@@ -140,8 +140,9 @@ def test_textcat_and_pipe_batches_and_blank_docs() -> None:
 def test_real_model_in_a_blank_pipeline() -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("seqgpt_ner", config={"labels": ["person", "city"]})
-    nlp.add_pipe("seqgpt_textcat", config={"labels": ["travel", "cooking"],
-                                            "options": {"multi_label": True}})
+    # single-label: the blend with E5's cosine; the multi-label head alone is weak on topics
+    # (selection samples: 22-25 mean accuracy without the cosine, 40 with it)
+    nlp.add_pipe("seqgpt_textcat", config={"labels": ["travel", "cooking"]})
     doc = nlp("Tim Cook visited Beijing.")
     assert [(e.text, e.label_) for e in doc.ents] == [("Tim Cook", "person"), ("Beijing", "city")]
     assert set(doc.cats) == {"travel", "cooking"} and all(0 <= v <= 1 for v in doc.cats.values())
