@@ -8,25 +8,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from shared_data import ROOT, needs_data
 
 from seqgpt import prompt
 from seqgpt.data import catalog_extract, conll, dialogue, events, slots, spanjson
 from seqgpt.data.instance import AtomicInstance, DataFormatError
-from seqgpt.data.registry import DatasetSpec, Reader, data_root
-from seqgpt.types import SeqGPTError, Span
-
-
-def _data_root() -> Path | None:
-    try:
-        root = data_root()
-    except SeqGPTError:
-        return None
-    return root if (root / "MANIFEST.md").is_file() else None
-
-
-ROOT = _data_root()
-needs_data = pytest.mark.skipif(ROOT is None, reason="shared data folder (../shared/data or "
-                                "$SEQGPT_DATA) not found; CI provides it")
+from seqgpt.data.registry import DatasetSpec, Reader
+from seqgpt.types import Span
 
 _BIOMED = "biomed_ner_mtl2016"
 #: Records (sentences, utterances, turns, messages) per split as MANIFEST.md states them.

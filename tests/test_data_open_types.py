@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from shared_data import ROOT, needs_data
 
 from seqgpt.data import (
     brat,
@@ -34,20 +35,7 @@ from seqgpt.data import catalog_classify as cat
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.registry import DatasetSpec, Reader
 from seqgpt.data.spans import occurrences
-from seqgpt.types import SeqGPTError, Span
-
-
-def _data_root() -> Path | None:
-    try:
-        root = registry.data_root()
-    except SeqGPTError:
-        return None
-    return root if (root / "MANIFEST.md").is_file() else None
-
-
-ROOT = _data_root()
-needs_data = pytest.mark.skipif(ROOT is None, reason="shared data folder (MANIFEST.md) not "
-                                                     "found; set SEQGPT_DATA (CI has it)")
+from seqgpt.types import Span
 
 
 def _read(name: str, split: str) -> list[AtomicInstance]:
