@@ -39,7 +39,7 @@ def _instances() -> list[AtomicInstance]:
         text = f"{name} lives in Oslo ."
         out.append(AtomicInstance(text, "extract", ["person", "city"], "syn", "train", "en",
                                   spans=[Span("person", name, 0, len(name)),
-                                         Span("city", "Oslo", len(name) + 9, len(name) + 13)]))
+                                         Span("city", "Oslo", len(name) + 10, len(name) + 14)]))
         out.append(AtomicInstance("good" if i % 2 else "bad", "classify", ["pos", "neg"], "syn",
                                   "train", "en", gold=["pos" if i % 2 else "neg"]))
     return out
@@ -47,7 +47,7 @@ def _instances() -> list[AtomicInstance]:
 
 def test_loss_decreases_and_resume_continues(tmp_path: Path) -> None:
     args = TrainingArgs(steps=12, batch_size=8, head_lr=1e-2, encoder_lr=1e-3, warmup=1,
-                        save_every=6, log_every=2, label_augment_rate=0.0)
+                        save_every=6, log_every=2, label_augment_rate=0.0, description_rate=0.0)
     Trainer(_tiny_model(), _instances(), tmp_path, args).run()
     losses = [r["loss"] for r in map(json.loads, (tmp_path / "log.jsonl").open()) if "loss" in r]
     assert losses[-1] < losses[0]
@@ -68,6 +68,26 @@ def test_label_variants_keep_meaning_and_names_distinct() -> None:
     renamed = augment_labels(["person", "people"], random.Random(0), rate=1.0)
     shown = [renamed.get(x, x) for x in ["person", "people"]]
     assert len(set(shown)) == 2
+
+
+def test_descriptions_stand_in_for_labels_within_the_label_budget() -> None:
+    from seqgpt.model.spans import Featurizer
+    from seqgpt.train.compact import make_examples
+
+    meanings = {"person": ["a human being"], "city": ["a large town " * 20],
+                "pos": ["a large town " * 40]}  # over the 64-token label limit
+    renamed = augment_labels(["person", "city"], random.Random(0), rate=0.0,
+                             descriptions=meanings, description_rate=1.0)
+    assert renamed == {"person": "a human being", "city": "a large town " * 20}
+    model = _tiny_model()
+    featurizer = Featurizer(model.tokenizer, model.config)
+    args = TrainingArgs(label_augment_rate=0.0, description_rate=1.0)
+    [example] = make_examples(_instances()[0], featurizer, random.Random(0), args, meanings)
+    # The long description would eat the text's half of the window: the name is shown instead.
+    assert sorted(example.labels) == ["a human being", "city"]
+    assert {example.labels[k] for _, _, k in example.gold_spans} == {"a human being", "city"}
+    [example] = make_examples(_instances()[1], featurizer, random.Random(0), args, meanings)
+    assert sorted(example.labels) == ["neg", "pos"]
 
 
 def test_train_command_names_bad_data(tmp_path: Path, capsys) -> None:

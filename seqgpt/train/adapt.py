@@ -36,7 +36,8 @@ from seqgpt.errors import TrainError
 #: the window it was trained with, labels as the user wrote them, and early stopping after
 #: three evaluations (epochs) without a dev gain.
 CONTINUE_DEFAULTS: dict[str, Any] = {"encoder_lr": 3e-5, "head_lr": 5e-4, "max_tokens": 128,
-                                     "label_augment_rate": 0.0, "patience": 3, "log_every": 10}
+                                     "label_augment_rate": 0.0, "description_rate": 0.0,
+                                     "patience": 3, "log_every": 10}
 #: Share of each batch that replays the mixture when continuing from a trained model.
 DEFAULT_REPLAY = 0.5
 RUN_FILE = "run.json"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Mapping, Sequence
 
 # A few meaning-preserving rewrites of label names that recur across datasets.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -49,14 +50,42 @@ def variants(label: str) -> list[str]:
     return sorted(v for v in out if v)
 
 
-def augment_labels(labels: list[str], rng: random.Random, rate: float) -> dict[str, str]:
-    """A renaming of some labels (each with probability ``rate``), keeping names distinct."""
+def augment_labels(labels: list[str], rng: random.Random, rate: float,
+                   descriptions: Mapping[str, Sequence[str]] | None = None,
+                   description_rate: float = 0.0) -> dict[str, str]:
+    """A renaming of some labels, keeping names distinct: a label with a documented meaning
+    (``descriptions``, keyed by lower-cased label) is shown as that description with
+    probability ``description_rate``; otherwise, with probability ``rate``, as a variant."""
     renamed: dict[str, str] = {}
     taken = set(labels)
     for label in labels:
-        options = [v for v in variants(label) if v not in taken]
-        if options and rng.random() < rate:
+        described = [d for d in (descriptions or {}).get(label.lower(), ()) if d not in taken]
+        if described and rng.random() < description_rate:
+            new = rng.choice(described)
+        else:
+            options = [v for v in variants(label) if v not in taken]
+            if not (options and rng.random() < rate):
+                continue
             new = rng.choice(options)
-            renamed[label] = new
-            taken.add(new)
+        renamed[label] = new
+        taken.add(new)
     return renamed
+
+
+def documented_meanings(max_chars: int = 160) -> dict[str, list[str]]:
+    """Lower-cased label -> the descriptions the shared datasets give it (SGD's schema,
+    Pile-NER's definitions), each at most ``max_chars`` long so a described label still fits
+    the training window. Empty where the data folder is missing: descriptions are a bonus."""
+    from seqgpt.data.descriptions import described, label_descriptions
+    from seqgpt.errors import SeqGPTError
+
+    meanings: dict[str, list[str]] = {}
+    for name in described():
+        try:
+            table = label_descriptions(name)
+        except SeqGPTError:
+            continue
+        for label, texts in table.items():
+            kept = meanings.setdefault(label.lower(), [])
+            kept += [t for t in texts if len(t) <= max_chars and t not in kept]
+    return {label: texts for label, texts in meanings.items() if texts}

@@ -56,6 +56,8 @@ _SETTING_HELP = {
     "save_every": "steps between checkpoints (what --resume continues from)",
     "eval_every": "steps between --dev evaluations (0: once per epoch / at the end)",
     "log_every": "steps between progress lines",
+    "description_rate": "chance that a label the shared datasets document (SGD, Pile-NER) is "
+                        "shown as its description, so the model reads meanings",
     "patience": "--dev evaluations without a new best before stopping (0: never stop early)",
     "seed": "random seed (sampling, shuffling, replay)",
     "threads": "CPU threads for torch (0: torch's default)",

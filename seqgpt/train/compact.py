@@ -18,7 +18,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from seqgpt.model.spans import (
     span_index,
     token_boundaries,
 )
-from seqgpt.train.augment import augment_labels
+from seqgpt.train.augment import augment_labels, documented_meanings
 from seqgpt.train.replay import batch_indices
 
 CLASS_WEIGHT = 4.0
@@ -52,6 +52,7 @@ class TrainingArgs:
     warmup: int = 100
     weight_decay: float = 0.01
     label_augment_rate: float = 0.3
+    description_rate: float = 0.1  # chance a documented label is shown as its description
     max_labels: int = 24
     max_tokens: int = 256  # training window, labels included; inference takes the model's
     save_every: int = 200
@@ -80,7 +81,8 @@ class Example:
 
 
 def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.Random,
-                  args: TrainingArgs) -> list[Example]:
+                  args: TrainingArgs,
+                  descriptions: Mapping[str, Sequence[str]] | None = None) -> list[Example]:
     """Training examples for one instance: a text window each, at most ``max_windows``.
 
     Labels are shuffled (inference canonicalises their order, so no order may carry meaning).
@@ -106,7 +108,22 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
     if not labels:
         return []
     rng.shuffle(labels)
-    renamed = augment_labels(labels, rng, args.label_augment_rate)
+    renamed = augment_labels(labels, rng, args.label_augment_rate, descriptions,
+                             args.description_rate)
+    # A description is longer than its name: undo the longest renamings until the labels fit
+    # the half of the window they were chosen for.
+    for label, name in list(renamed.items()):
+        try:
+            featurizer.label_cost(name)
+        except LabelTooLongError:
+            del renamed[label]
+
+    def label_part(names: dict[str, str]) -> int:
+        return sum(featurizer.label_cost(names.get(x, x)) for x in labels)
+
+    budget = max(label_part({}), featurizer.config.max_tokens // 2)
+    while renamed and label_part(renamed) > budget:
+        del renamed[max(renamed, key=lambda x: len(renamed[x]))]
     shown = [renamed.get(x, x) for x in labels]
     index = {x: k for k, x in enumerate(labels)}
     partial = bool(instance.meta.get("partial"))
@@ -220,6 +237,7 @@ class Trainer:
         # on dev leaves the start model as the result.
         self.evaluate_start = evaluate_start
         self.inference, self.card = inference or {}, card or {}
+        self.descriptions = documented_meanings() if args.description_rate else {}
         self.featurizer = Featurizer(model.tokenizer,
                                      replace(model.config, max_tokens=args.max_tokens),
                                      cache_texts=True)
@@ -298,7 +316,8 @@ class Trainer:
                 chunk = [self.instances[n] for n in mine] + [self.replay[n] for n in replayed]
                 rng = random.Random(args.seed * 1_000_003 + step)
                 examples += [ex for inst in chunk
-                             for ex in make_examples(inst, self.featurizer, rng, args)]
+                             for ex in make_examples(inst, self.featurizer, rng, args,
+                                                     self.descriptions)]
             examples.sort(key=lambda ex: len(ex.features.input_ids))
             cuts = [round(len(examples) * n / size) for n in range(size + 1)]
             batches = [examples[cuts[n]:cuts[n + 1]] for n in range(size)]
