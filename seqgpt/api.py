@@ -153,8 +153,9 @@ def load(model: str | os.PathLike[str] | None = None, **options: Any) -> Model:
     """Load a model.
 
     - ``load()``: the embedded default, a compact extractor + classifier (offline, CPU-fast).
-      Options: ``threshold``, ``nested``, ``multi_label``, ``similarity_weight``,
-      ``batch_size``, ``max_labels_per_pass``, ``bfloat16`` (faster on CPUs with AVX512-BF16
+      Options: ``threshold``, ``label_threshold``, ``nested``, ``multi_label``,
+      ``similarity_weight``, ``head_logit_floor``, ``cosine_floor``, ``batch_size``,
+      ``max_labels_per_pass``, ``bfloat16`` (faster on CPUs with AVX512-BF16
       or AMX; ``seqgpt bench`` shows whether yours has them).
     - ``load("path/to/folder")``: a compact model folder (one with ``seqgpt_config.json``,
       e.g. written by ``seqgpt train``), else a causal LM folder in the upstream format.

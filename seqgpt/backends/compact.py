@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 WEIGHTS = "model.safetensors"
 CONFIG = "seqgpt_config.json"
-_HEAD_LOGIT_FLOOR, _COSINE_FLOOR = 0.78, 0.02  # see CompactBackend._blend
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,10 @@ class CompactOptions:
     # single-label classify: weight of the pretrained sentence encoder's text-label cosine
     # against the trained head (0: the head alone; costs one more encoder pass per text)
     similarity_weight: float = 0.0
+    # the smallest spreads the blend divides by (see ``_blend``): half the spreads measured on
+    # the zero-shot dev selection samples with the default model
+    head_logit_floor: float = 0.78
+    cosine_floor: float = 0.02
     # run the encoders in bfloat16 (autocast): about 1.6x faster on CPUs with AVX512-BF16 or
     # AMX, much slower on CPUs without; scores move by about 0.01 (README, default model)
     bfloat16: bool = False
@@ -64,6 +67,10 @@ class CompactOptions:
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not 0.0 <= value <= 1.0:
                 raise SeqGPTError(f"option {name} must be a number in [0, 1], got {value!r}")
+        for name in ("head_logit_floor", "cosine_floor"):
+            value = getattr(new, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise SeqGPTError(f"option {name} must be a positive number, got {value!r}")
         for name in ("batch_size", "max_labels_per_pass"):
             value = getattr(new, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -155,7 +162,7 @@ class CompactBackend:
         for t, _, group, _, class_probs in self._score(texts, label_sets, opts, spans=False):
             columns = [labels.index(label) for label in group]
             head[t, columns] = torch.fmax(head[t, columns], class_probs)
-        scores = head if cosines is None else _blend(head, cosines, opts.similarity_weight)
+        scores = head if cosines is None else _blend(head, cosines, opts)
         results = []
         for text, row in zip(texts, scores.tolist(), strict=True):
             ranked = sorted(range(len(labels)), key=lambda k: -row[k])
@@ -234,7 +241,7 @@ class _Job:
     labels: list[str]
 
 
-def _blend(head: torch.Tensor, cosines: torch.Tensor, weight: float) -> torch.Tensor:
+def _blend(head: torch.Tensor, cosines: torch.Tensor, opts: CompactOptions) -> torch.Tensor:
     """Single-label scores ``[texts, labels]``: a softmax over the labels of the head's logits
     and the sentence encoder's cosines, each centred per text and divided by its spread over
     the labels (``nan`` in ``head``: a label the head did not read).
@@ -252,10 +259,11 @@ def _blend(head: torch.Tensor, cosines: torch.Tensor, weight: float) -> torch.Te
         spread = (x - mean).square().nanmean(-1, keepdim=True).sqrt().clamp(min=floor)
         return (x - mean) / spread
 
-    heads = standardised(torch.logit(head, eps=1e-6), _HEAD_LOGIT_FLOOR)
+    heads = standardised(torch.logit(head, eps=1e-6), opts.head_logit_floor)
     lowest = heads.nan_to_num(float("inf")).amin(-1, keepdim=True)
     heads = torch.where(heads.isnan(), lowest, heads)
-    return ((1 - weight) * heads + weight * standardised(cosines, _COSINE_FLOOR)).softmax(-1)
+    weight = opts.similarity_weight
+    return ((1 - weight) * heads + weight * standardised(cosines, opts.cosine_floor)).softmax(-1)
 
 
 def _decode(candidates: dict[tuple[int, int, str], float],

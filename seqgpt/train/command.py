@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 _EPILOG = """examples:
   seqgpt train --data my.jsonl --dev my_dev.jsonl --out runs/mine     # continue the default
@@ -58,6 +59,7 @@ _SETTING_HELP = {
     "log_every": "steps between progress lines",
     "description_rate": "chance that a label the shared datasets document (SGD, Pile-NER) is "
                         "shown as its description, so the model reads meanings",
+    "class_weight": "weight of the classification losses against the span losses",
     "patience": "--dev evaluations without a new best before stopping (0: never stop early)",
     "seed": "random seed (sampling, shuffling, replay)",
     "threads": "CPU threads for torch (0: torch's default)",
@@ -180,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     if wrong:
         raise TrainError(f"--{wrong[0].replace('_', '-')} does not apply to the {args.backend} "
                          "backend")
-    extra = {}
+    extra: dict[str, Any] = {}
     if args.backend == "generative" and not args.data:
         stages = {"pretrain": args.pretrain_data, "finetune": args.finetune_data}
         extra["stages"] = {k: v for k, v in stages.items() if v}

@@ -40,8 +40,6 @@ from seqgpt.model.spans import (
 from seqgpt.train.augment import augment_labels, documented_meanings
 from seqgpt.train.replay import batch_indices
 
-CLASS_WEIGHT = 4.0
-
 
 @dataclass
 class TrainingArgs:
@@ -65,6 +63,8 @@ class TrainingArgs:
     max_windows: int = 2  # text windows one instance may add to a batch
     bucket: int = 8  # batches drawn together and cut by length, so padding stays small
     bfloat16: bool = False  # autocast the forward pass (CPUs with AVX512-BF16 / AMX)
+    # classification losses against span losses: a text gives one class row but many span rows
+    class_weight: float = 4.0
 
 
 @dataclass
@@ -189,8 +189,8 @@ def batch_targets(examples: Sequence[Example], max_width: int,
                                           for ex in examples])
 
 
-def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor], bfloat16: bool = False
-            ) -> torch.Tensor:
+def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor], bfloat16: bool = False,
+            class_weight: float = 4.0) -> torch.Tensor:
     with torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
         span_logits, class_logits = model(batch)
     span_logits, class_logits = span_logits.float(), class_logits.float()
@@ -212,7 +212,7 @@ def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor], bfloat16: bool = F
         softmax = F.cross_entropy(logits, batch["class_targets"][single].argmax(-1),
                                   reduction="sum") / n_cls
     return ((span_loss * span_mask).sum() / n_ext
-            + CLASS_WEIGHT * (class_loss * class_mask).sum() / n_cls + CLASS_WEIGHT * softmax)
+            + class_weight * ((class_loss * class_mask).sum() / n_cls + softmax))
 
 
 class Trainer:
@@ -347,7 +347,7 @@ class Trainer:
                 continue
             batch = collate([ex.features for ex in examples], width, pad)
             batch_targets(examples, width, batch)
-            loss = loss_fn(self.model, batch, args.bfloat16)
+            loss = loss_fn(self.model, batch, args.bfloat16, args.class_weight)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
