@@ -88,6 +88,8 @@ def test_scores_and_thresholds(tiny_compact: Model) -> None:
         tiny_compact.extract(text, ["a"], threshold=2)
     with pytest.raises(SeqGPTError, match="unknown option 'beams'"):
         tiny_compact.extract(text, ["a"], beams=2)
+    with pytest.raises(SeqGPTError, match="cosine_floor must be a positive number"):
+        tiny_compact.classify(text, ["a", "b"], cosine_floor=0)
 
 
 def test_many_labels_and_huge_text(tiny_compact: Model) -> None:
