@@ -79,7 +79,9 @@ class GenerativeBackend:
             raise SeqGPTError(f"cannot load the model at {location}: {_first_line(error)} — "
                               "expected a transformers causal LM folder (config.json, weights, "
                               "tokenizer files)") from None
-        return cls(model.to(device), tokenizer, str(source), decoding)
+        # PreTrainedModel.to is decorated with functools.wraps, whose typeshed stub does not bind
+        # self: mypy takes the device for the model argument.
+        return cls(model.to(device), tokenizer, str(source), decoding)  # type: ignore[arg-type]
 
     def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
         chunks = prompt.chunk_labels(labels, "extract")

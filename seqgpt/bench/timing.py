@@ -47,12 +47,13 @@ def encoder_batches(nlu: Model, texts: list[str], labels: list[str],
             for i in range(0, len(features), opts.batch_size)]
 
 
-def forward(module: torch.nn.Module, batches: list[dict[str, torch.Tensor]],
+def forward(module: Callable[..., object], batches: list[dict[str, torch.Tensor]],
             vocab_size: int | None = None, whole: bool = False,
             bfloat16: bool = False) -> Callable[[], None]:
-    """One forward of ``module`` over all ``batches``: the whole span model (``whole``) or an
-    encoder on ids and mask, ids folded into ``vocab_size`` (cost depends on the token count,
-    not on which ids); ``bfloat16``: under autocast, as our ``bfloat16`` option runs."""
+    """One forward of ``module`` (a torch module, or anything called like one) over all
+    ``batches``: the whole span model (``whole``) or an encoder on ids and mask, ids folded into
+    ``vocab_size`` (cost depends on the token count, not on which ids); ``bfloat16``: under
+    autocast, as our ``bfloat16`` option runs."""
     inputs = [b if whole else
               {"input_ids": b["input_ids"] % vocab_size if vocab_size else b["input_ids"],
                "attention_mask": b["attention_mask"]} for b in batches]

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from seqgpt.data import mixture, registry
@@ -141,7 +142,7 @@ def _splits(splits: list[str]) -> str:
     return ",".join(splits) if len(splits) <= 3 else f"{splits[0]}..{splits[-1]} ({len(splits)})"
 
 
-def _table(rows: list[tuple[str, ...]]) -> str:
+def _table(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.rjust(w) if cell.isdigit() else cell.ljust(w)
                                for cell, w in zip(row, widths, strict=True)).rstrip()

@@ -18,9 +18,10 @@ computed during the join, so ``text[start:end]`` is always the tagged tokens.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.readkit import LabelSet, numbered_lines
@@ -95,7 +96,8 @@ def text_from_offsets(sentence: Sentence, path: Path) -> tuple[str, list[int]]:
 
 def read_conll(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInstance]:
     """The registry reader for column files (see the module docstring for options)."""
-    options = spec.options
+    # The options this reader documents, read with their documented types.
+    options: Mapping[str, Any] = spec.options
     facets = options.get("facets")
     labels = LabelSet(spec, split if isinstance(facets, dict) else "label")
     scheme = str(options.get("scheme", "bio"))

@@ -33,7 +33,7 @@ from typing import Any
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.readkit import LabelSet, classify, load_json, need
 from seqgpt.data.registry import DatasetSpec
-from seqgpt.data.spans import extract, find_value, make_span, object_list
+from seqgpt.data.spans import extract, find_value, make_span, object_list, taken_by
 from seqgpt.types import Span
 
 
@@ -193,7 +193,7 @@ def read_crosswoz(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicI
                     if (label, value) in seen:
                         continue
                     seen.add((label, value))
-                    taken = [(s.start, s.end) for s in spans if s.label == label]
+                    taken = taken_by(spans, label)
                     start = find_value(text, value, taken)
                     if start is None:
                         unmatched.append([label, value])

@@ -38,6 +38,9 @@ from seqgpt.data.registry import DatasetSpec
 from seqgpt.data.spans import expect_mention, extract, make_span, object_list
 from seqgpt.types import Span
 
+# One event of a sentence: its raw type, trigger span, argument spans and extra meta.
+_Event = tuple[str, Span, list[Span], dict[str, Any]]
+
 _PHEE_ARGUMENTS = ("Subject", "Treatment", "Effect")
 _PHEE_ATTRIBUTES = ("Severity", "Speculated", "Negated")
 _PHEE_KEYS = frozenset({"event_id", "event_type", "Trigger", *_PHEE_ARGUMENTS,
@@ -68,12 +71,12 @@ class _Roles:
 
 
 def _trigger_labels(spec: DatasetSpec, split: str) -> LabelSet:
-    facets = spec.options.get("facets", {})
-    return LabelSet(spec, split if split in facets else "type")
+    facets = spec.options.get("facets")
+    return LabelSet(spec, split if isinstance(facets, dict) and split in facets else "type")
 
 
 def _emit(spec: DatasetSpec, split: str, text: str, types: LabelSet, roles: _Roles,
-          events: list[tuple[str, Span, list[Span], dict[str, Any]]],
+          events: list[_Event],
           meta: dict[str, Any]) -> Iterator[AtomicInstance]:
     yield extract(spec, split, text, list(types.words), [trigger for _, trigger, _, _ in events],
                   meta | {"task": "trigger"})
@@ -91,7 +94,7 @@ def read_fewfc(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInst
         path = root / name
         for line, record in json_lines(path):
             text = need(record, "content", path, line)
-            events = []
+            events: list[_Event] = []
             for event in object_list(record, "events", path, line):
                 kind = need(event, "type", path, line)
                 type_word = types.word(kind, path, line)
@@ -149,7 +152,7 @@ def read_phee(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInsta
         path = root / name
         for line, record in json_lines(path):
             text = need(record, "context", path, line)
-            events = []
+            events: list[_Event] = []
             for annotation in object_list(record, "annotations", path, line):
                 for event in object_list(annotation, "events", path, line):
                     kind = need(event, "event_type", path, line)

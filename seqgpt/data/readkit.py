@@ -11,7 +11,7 @@ import logging
 import random
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.registry import DatasetSpec
@@ -94,8 +94,12 @@ def need(record: dict[str, Any], key: str, path: Path, line: int | None,
     return value
 
 
+# csv.QUOTE_MINIMAL, QUOTE_ALL, QUOTE_NONNUMERIC, QUOTE_NONE: the values csv.reader takes.
+Quoting = Literal[0, 1, 2, 3]
+
+
 def csv_rows(path: Path, encoding: str = "utf-8", delimiter: str = ",",
-             quoting: int = csv.QUOTE_MINIMAL) -> Iterator[tuple[int, list[str]]]:
+             quoting: Quoting = csv.QUOTE_MINIMAL) -> Iterator[tuple[int, list[str]]]:
     """``(line_no, fields)`` of a CSV/TSV file, streamed; the header is the first row."""
     try:
         handle = path.open("rb")

@@ -45,7 +45,14 @@ from seqgpt.data.readkit import (
     report_skips,
 )
 from seqgpt.data.registry import DatasetSpec
-from seqgpt.data.spans import decode_tags, extract, find_value, join_tokens, object_list
+from seqgpt.data.spans import (
+    decode_tags,
+    extract,
+    find_value,
+    join_tokens,
+    object_list,
+    taken_by,
+)
 from seqgpt.types import Span
 
 NO_INTENT = "<NULL>"
@@ -167,7 +174,7 @@ def read_smp2019(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicIn
                                           f"non-empty string, got {value!r}")
                 # Slots may nest ("佛山" in "佛山大良汽车站"); values are verbatim by construction,
                 # so a value cut out of a number ("2月18号" in "12月18号") is taken as written.
-                taken = [(s.start, s.end) for s in spans if s.label == label]
+                taken = taken_by(spans, label)
                 start = find_value(text, value, taken)
                 if start is None:
                     start = find_value(text, value, taken, whole_numbers=False)

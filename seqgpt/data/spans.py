@@ -88,10 +88,11 @@ def decode_tags(tags: Sequence[str], scheme: str, tag_sep: str, path: Path,
     return entities
 
 
-def make_span(text: str, label: str, start: int, end: int, path: Path, line: int | None,
-              where: str = "") -> Span:
+def make_span(text: str, label: str, start: object, end: object, path: Path,
+              line: int | None, where: str = "") -> Span:
     """A checked span; surrounding whitespace inside the offsets is trimmed off (annotators
-    sometimes include a trailing space), an empty or out-of-range span is a format error."""
+    sometimes include a trailing space), an empty or out-of-range span is a format error.
+    ``start`` and ``end`` are taken as the file gives them: anything but two ints is one too."""
     prefix = f"{where}: " if where else ""
     if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(text):
         raise DataFormatError(path, line, f"{prefix}span [{start}, {end}) of {label!r} is not "
@@ -119,6 +120,12 @@ def _cuts_number(text: str, start: int, end: int) -> bool:
         return 0 <= i < len(text) and (text[i].isdigit() or text[i] == ".")
     return (text[start].isdigit() and numeric(start - 1)) or \
         (text[end - 1].isdigit() and numeric(end))
+
+
+def taken_by(spans: Iterable[Span], label: str) -> list[tuple[int, int]]:
+    """The offsets of the located spans of ``label``: where ``find_value`` must not look."""
+    return [(s.start, s.end) for s in spans
+            if s.label == label and s.start is not None and s.end is not None]
 
 
 def find_value(text: str, value: str, taken: Iterable[tuple[int, int]],
