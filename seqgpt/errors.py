@@ -5,17 +5,35 @@ carried out as given (a bad label set, a missing model, a training run that cann
 its message names the field, file or option at fault. ``except seqgpt.SeqGPTError`` catches
 them all; the command line turns them into ``seqgpt <command>: error: ...`` and exit status 2.
 
+The classes, by where they are raised:
+
+- inference: :class:`InputError` (and its :class:`TextEncodingError`),
+  :class:`ModelNotFoundError`, :class:`EncoderNotInstalledError`, :class:`E5S1FormatError`;
+- composite tasks (``seqgpt.tasks``): :class:`TaskInputError`;
+- training: :class:`TrainError`, :class:`ReplayError`;
+- evaluation: :class:`EvaluationError`, :class:`EvalArgumentError`,
+  :class:`TaskEvaluationError`;
+- datasets (``seqgpt.data``): :class:`DataFormatError`, :class:`UnknownDatasetError`,
+  :class:`MixtureError`, :class:`DataArgumentError`;
+- ``seqgpt annotate``: :class:`AnnotateError`, :class:`InputFormatError`, :class:`TaskError`.
+
+One more lives with the model it guards: ``seqgpt.model.spans.LabelTooLongError`` (a
+``SeqGPTError``; a label with more tokens than the compact model reads).
+
 This module imports nothing, so every other module can raise these errors without an import
 cycle. Each class is also importable from the module that raises it (``seqgpt.api``,
-``seqgpt.prompt``, ``seqgpt.train.adapt``, ...), where it was defined before.
+``seqgpt.prompt``, ``seqgpt.train.adapt``, ``seqgpt.data.instance``, ``seqgpt.tasks``,
+``seqgpt.annotate``, ...), where it was defined before.
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "E5S1FormatError", "EncoderNotInstalledError", "EvalArgumentError", "EvaluationError",
-    "InputError", "ModelNotFoundError", "ReplayError", "SeqGPTError", "TaskEvaluationError",
-    "TrainError",
+    "AnnotateError", "DataArgumentError", "DataFormatError", "E5S1FormatError",
+    "EncoderNotInstalledError", "EvalArgumentError", "EvaluationError", "InputError",
+    "InputFormatError", "MixtureError", "ModelNotFoundError", "ReplayError", "SeqGPTError",
+    "TaskError", "TaskEvaluationError", "TaskInputError", "TextEncodingError", "TrainError",
+    "UnknownDatasetError",
 ]
 
 
@@ -29,6 +47,10 @@ class InputError(SeqGPTError):
     """A text or label set that cannot be put into the prompt."""
 
 
+class TextEncodingError(InputError):
+    """A text or label that is not valid Unicode (a lone surrogate, an undecodable byte)."""
+
+
 class ModelNotFoundError(SeqGPTError):
     """The requested model is neither a local folder nor a reachable/cached hub model."""
 
@@ -39,6 +61,12 @@ class EncoderNotInstalledError(SeqGPTError):
 
 class E5S1FormatError(SeqGPTError):
     """An E5S1 file is truncated or does not describe the BERT its header announces."""
+
+
+# --- composite tasks ------------------------------------------------------------------------
+
+class TaskInputError(SeqGPTError):
+    """Bad input to a composite task; the message names the argument and what was expected."""
 
 
 # --- training -------------------------------------------------------------------------------
@@ -63,3 +91,41 @@ class EvalArgumentError(SeqGPTError):
 
 class TaskEvaluationError(SeqGPTError):
     """A dataset cannot be evaluated as a composite task (wrong kind, nothing to score)."""
+
+
+# --- datasets -------------------------------------------------------------------------------
+
+class DataFormatError(SeqGPTError):
+    """A data file does not match its expected format; the message names file, line and field."""
+
+    def __init__(self, path: object, line: int | None, problem: str) -> None:
+        where = f"{path}" if line is None else f"{path}:{line}"
+        super().__init__(f"{where}: {problem}")
+        self.path = str(path)
+        self.line = line
+
+
+class UnknownDatasetError(SeqGPTError):
+    """A dataset name the registry does not know, or a split the dataset does not have."""
+
+
+class MixtureError(SeqGPTError):
+    """A mixture cannot be built as asked (zero-shot dev data, no training split, ...)."""
+
+
+class DataArgumentError(SeqGPTError):
+    """Bad ``seqgpt data`` arguments."""
+
+
+# --- seqgpt annotate ------------------------------------------------------------------------
+
+class AnnotateError(SeqGPTError):
+    """A job that cannot start or go on: bad settings, a changed job, a changed input."""
+
+
+class InputFormatError(SeqGPTError):
+    """The input as a whole cannot be read (unknown format, CSV header without the column)."""
+
+
+class TaskError(SeqGPTError):
+    """An unknown task, or labels the task cannot take."""

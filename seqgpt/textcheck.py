@@ -15,13 +15,9 @@ does the same, and JSON may spell one (``"\\udcff"``). Every other code point is
 
 from __future__ import annotations
 
-from seqgpt.errors import InputError
+from seqgpt.errors import TextEncodingError
 
 REPLACEMENT = "\ufffd"
-
-
-class TextEncodingError(InputError):
-    """A text or label that is not valid Unicode (a lone surrogate, an undecodable byte)."""
 
 
 def first_invalid(text: str) -> int | None:

@@ -17,16 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from seqgpt.types import SeqGPTError
+from seqgpt.errors import InputFormatError
 
 FORMATS = ("jsonl", "csv", "tsv", "text", "parquet")
 _SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
              ".tsv": "tsv", ".txt": "text", ".text": "text", ".parquet": "parquet"}
 _BOM = b"\xef\xbb\xbf"
-
-
-class InputFormatError(SeqGPTError):
-    """The input as a whole cannot be read (unknown format, CSV header without the column)."""
 
 
 @dataclass

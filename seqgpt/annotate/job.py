@@ -35,15 +35,11 @@ from seqgpt.annotate import tasks
 from seqgpt.annotate.formats import Record, Source, guess_format, open_input, read_records
 from seqgpt.annotate.progress import Progress
 from seqgpt.api import DEFAULT_MODEL, Model
+from seqgpt.errors import AnnotateError
 from seqgpt.fsutil import atomic_file
-from seqgpt.types import SeqGPTError
 
 CHECKPOINT_FORMAT = 1
 DEFAULT_CHUNK = 128
-
-
-class AnnotateError(SeqGPTError):
-    """A job that cannot start or go on: bad settings, a changed job, a changed input."""
 
 
 @dataclass

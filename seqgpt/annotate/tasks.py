@@ -16,11 +16,7 @@ from typing import Any
 
 from seqgpt import prompt
 from seqgpt.api import Model
-from seqgpt.types import SeqGPTError
-
-
-class TaskError(SeqGPTError):
-    """An unknown task, or labels the task cannot take."""
+from seqgpt.errors import SeqGPTError, TaskError
 
 
 def _method(name: str) -> Callable[..., list[Any]]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from seqgpt.data import mixture, registry
 from seqgpt.data.registry import DatasetSpec
-from seqgpt.types import SeqGPTError
+from seqgpt.errors import DataArgumentError
 
 _BUILD_EPILOG = """examples:
   seqgpt data build --stage pretrain -o pretrain.jsonl
@@ -21,10 +21,6 @@ _BUILD_EPILOG = """examples:
 Default quotas: pretrain {pt}; finetune {ft}. Zero-shot dev datasets are refused.""".format(
     pt=", ".join(f"{k} {v}" for k, v in vars(mixture.STAGES["pretrain"]).items()),
     ft=", ".join(f"{k} {v}" for k, v in vars(mixture.STAGES["finetune"]).items()))
-
-
-class DataArgumentError(SeqGPTError):
-    """Bad ``seqgpt data`` arguments."""
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

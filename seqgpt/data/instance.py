@@ -5,19 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from seqgpt.types import SeqGPTError, Span
+# Re-exported: defined here before it moved to seqgpt.errors.
+from seqgpt.errors import DataFormatError as DataFormatError
+from seqgpt.types import Span
 
 Task = Literal["extract", "classify"]
-
-
-class DataFormatError(SeqGPTError):
-    """A data file does not match its expected format; the message names file, line and field."""
-
-    def __init__(self, path: object, line: int | None, problem: str) -> None:
-        where = f"{path}" if line is None else f"{path}:{line}"
-        super().__init__(f"{where}: {problem}")
-        self.path = str(path)
-        self.line = line
 
 
 @dataclass

@@ -65,7 +65,7 @@ from seqgpt import prompt
 from seqgpt.data import readkit, registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.registry import DatasetSpec
-from seqgpt.types import SeqGPTError
+from seqgpt.errors import MixtureError
 
 Stage = Literal["pretrain", "finetune"]
 
@@ -106,10 +106,6 @@ STAGES: dict[str, Quotas] = {
     "pretrain": Quotas(per_dataset=1000, per_label=50, max_negatives=3),
     "finetune": Quotas(per_dataset=2000, per_label=250, max_negatives=3),
 }
-
-
-class MixtureError(SeqGPTError):
-    """A mixture cannot be built as asked (zero-shot dev data, no training split, ...)."""
 
 
 def evaluation_split(spec: DatasetSpec) -> str:

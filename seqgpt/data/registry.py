@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.types import SeqGPTError
+from seqgpt.errors import SeqGPTError, UnknownDatasetError
 
 #: Shared datasets that measure zero-shot generalisation: never trained on, any split.
 ZERO_SHOT_DEV: frozenset[str] = frozenset({
@@ -25,10 +25,6 @@ ZERO_SHOT_DEV: frozenset[str] = frozenset({
 _CATALOGS = ("seqgpt.data.catalog_extract", "seqgpt.data.catalog_classify")
 
 Reader = Callable[["DatasetSpec", Path, str], Iterator[AtomicInstance]]
-
-
-class UnknownDatasetError(SeqGPTError):
-    pass
 
 
 @dataclass(frozen=True)

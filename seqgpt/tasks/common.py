@@ -8,14 +8,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from seqgpt import prompt
-from seqgpt.types import SeqGPTError, Span
+from seqgpt.errors import SeqGPTError, TaskInputError
+from seqgpt.types import Span
 
 if TYPE_CHECKING:
     from seqgpt.api import Model
-
-
-class TaskInputError(SeqGPTError):
-    """Bad input to a composite task; the message names the argument and what was expected."""
 
 
 def texts(value: object, field: str = "text") -> tuple[list[str], bool]:
