@@ -7,7 +7,8 @@ them all; the command line turns them into ``seqgpt <command>: error: ...`` and 
 
 The classes, by where they are raised:
 
-- inference: :class:`InputError` (and its :class:`TextEncodingError`),
+- inference: :class:`InputError` (and its :class:`TextEncodingError`,
+  :class:`LabelTooLongError`),
   :class:`ModelNotFoundError`, :class:`EncoderNotInstalledError`, :class:`E5S1FormatError`;
 - composite tasks (``seqgpt.tasks``): :class:`TaskInputError`;
 - training: :class:`TrainError`, :class:`ReplayError`;
@@ -16,9 +17,6 @@ The classes, by where they are raised:
 - datasets (``seqgpt.data``): :class:`DataFormatError`, :class:`UnknownDatasetError`,
   :class:`MixtureError`, :class:`DataArgumentError`;
 - ``seqgpt annotate``: :class:`AnnotateError`, :class:`InputFormatError`, :class:`TaskError`.
-
-One more lives with the model it guards: ``seqgpt.model.spans.LabelTooLongError`` (a
-``SeqGPTError``; a label with more tokens than the compact model reads).
 
 This module imports nothing, so every other module can raise these errors without an import
 cycle. Each class is also importable from the module that raises it (``seqgpt.api``,
@@ -31,9 +29,9 @@ from __future__ import annotations
 __all__ = [
     "AnnotateError", "DataArgumentError", "DataFormatError", "E5S1FormatError",
     "EncoderNotInstalledError", "EvalArgumentError", "EvaluationError", "InputError",
-    "InputFormatError", "MixtureError", "ModelNotFoundError", "ReplayError", "SeqGPTError",
-    "TaskError", "TaskEvaluationError", "TaskInputError", "TextEncodingError", "TrainError",
-    "UnknownDatasetError",
+    "InputFormatError", "LabelTooLongError", "MixtureError", "ModelNotFoundError",
+    "ReplayError", "SeqGPTError", "TaskError", "TaskEvaluationError", "TaskInputError",
+    "TextEncodingError", "TrainError", "UnknownDatasetError",
 ]
 
 
@@ -49,6 +47,10 @@ class InputError(SeqGPTError):
 
 class TextEncodingError(InputError):
     """A text or label that is not valid Unicode (a lone surrogate, an undecodable byte)."""
+
+
+class LabelTooLongError(InputError):
+    """A label has more tokens than the compact model reads (``max_label_tokens``)."""
 
 
 class ModelNotFoundError(SeqGPTError):

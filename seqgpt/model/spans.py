@@ -15,8 +15,8 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
+from seqgpt.errors import LabelTooLongError
 from seqgpt.model.words import split_words
-from seqgpt.types import SeqGPTError
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,6 @@ class Encoder(Protocol):
     embeddings: Any
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> Any: ...
-
-
-class LabelTooLongError(SeqGPTError, ValueError):
-    """A label has more tokens than the model reads."""
 
 
 @dataclass
