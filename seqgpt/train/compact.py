@@ -13,13 +13,12 @@ without a new best.
 
 from __future__ import annotations
 
-import json
-import math
 import random
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -27,7 +26,7 @@ import torch.nn.functional as F
 
 from seqgpt.backends import compact
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.fsutil import atomic_file, atomic_folder
+from seqgpt.fsutil import atomic_folder
 from seqgpt.model.spans import (
     Features,
     Featurizer,
@@ -38,6 +37,16 @@ from seqgpt.model.spans import (
     token_boundaries,
 )
 from seqgpt.train.augment import augment_labels, documented_meanings
+from seqgpt.train.loop import (
+    EarlyStopping,
+    StopsEarly,
+    append_record,
+    batch_split,
+    load_state,
+    read_records,
+    save_state,
+    warmup_cosine,
+)
 from seqgpt.train.replay import batch_indices
 
 
@@ -215,7 +224,7 @@ def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor], bfloat16: bool = F
             + class_weight * ((class_loss * class_mask).sum() / n_cls + softmax))
 
 
-class Trainer:
+class Trainer(StopsEarly):
     """Trains a :class:`SpanModel` on atomic instances; ``run()`` resumes by itself."""
 
     def __init__(self, model: SpanModel, instances: Sequence[AtomicInstance], out: Path,
@@ -248,17 +257,12 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             [{"params": encoder, "lr": args.encoder_lr}, {"params": heads, "lr": args.head_lr}],
             weight_decay=args.weight_decay)
-        self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
+        # A partial, not a lambda: LambdaLR saves a callable object's (empty) __dict__ where it
+        # saves None for a function, so the schedule's state stays as checkpoints have it.
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(
+            self.optimizer, partial(warmup_cosine, warmup=args.warmup, total=args.steps))
         self.step = 0
-        self.best = -math.inf
-        self.since_best = 0  # dev evaluations since the last new best
-        self.stopped = False  # early stopping ended the run
-
-    def _lr_factor(self, step: int) -> float:
-        if step < self.args.warmup:
-            return (step + 1) / self.args.warmup
-        progress = (step - self.args.warmup) / max(1, self.args.steps - self.args.warmup)
-        return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))  # cosine decay: stable ends
+        self.early = EarlyStopping(args.patience)
 
     # ------------------------------------------------------------------ state
     def _checkpoint_path(self) -> Path:
@@ -268,35 +272,29 @@ class Trainer:
         trainable = {n: p.detach().clone() for n, p in self.model.named_parameters()
                      if p.requires_grad}
         state = {"model": trainable, "optimizer": self.optimizer.state_dict(),
-                 "schedule": self.schedule.state_dict(), "step": self.step, "best": self.best,
-                 "since_best": self.since_best, "stopped": self.stopped,
-                 "args": asdict(self.args), "config": self.model.config.to_dict()}
-        with atomic_file(self._checkpoint_path()) as handle:  # a kill never leaves half a file
-            torch.save(state, handle)
+                 "schedule": self.schedule.state_dict(), "step": self.step,
+                 **self.early.state(), "args": asdict(self.args),
+                 "config": self.model.config.to_dict()}
+        save_state(self._checkpoint_path(), state)
 
     def resume(self) -> bool:
-        path = self._checkpoint_path()
-        if not path.is_file():
+        state = load_state(self._checkpoint_path())
+        if state is None:
             return False
-        state = torch.load(path, weights_only=True)  # a checkpoint is data, not code
         self.model.load_state_dict(state["model"], strict=False)
         self.optimizer.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
-        self.step, self.best = state["step"], state["best"]
-        self.since_best, self.stopped = state.get("since_best", 0), state.get("stopped", False)
+        self.step = state["step"]
+        self.early.load(state)
         return True
 
     def _log(self, record: dict[str, object]) -> None:
-        with open(self.out / "log.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record) + "\n")
+        append_record(self.out / "log.jsonl", record)
 
     # ------------------------------------------------------------------ data
     def per_batch(self) -> tuple[int, int]:
         """Training instances and replay instances in one batch."""
-        if not self.replay:
-            return self.args.batch_size, 0
-        own = max(1, round(self.args.batch_size * (1 - self.args.replay_ratio)))
-        return own, self.args.batch_size - own
+        return batch_split(self.args.batch_size, self.args.replay_ratio if self.replay else 0.0)
 
     def _batches(self):
         """Endless batches in a fixed order per seed; position = step, so resuming continues.
@@ -373,10 +371,7 @@ class Trainer:
         return self.best_dir
 
     def _last_dev_step(self) -> int | None:
-        path = self.out / "log.jsonl"
-        if not path.is_file():
-            return None
-        steps = [r["step"] for r in map(json.loads, path.open(encoding="utf-8")) if "dev" in r]
+        steps = [r["step"] for r in read_records(self.out / "log.jsonl") if "dev" in r]
         return steps[-1] if steps else None
 
     def _evaluate(self) -> None:
@@ -387,20 +382,16 @@ class Trainer:
         print(f"step {self.step} dev {score:.4f} (best {max(self.best, score):.4f})" if self.dev
               else f"step {self.step} saved (no dev set: the last model is kept)",
               file=sys.stderr, flush=True)
-        if score > self.best:
-            self.best, self.since_best = score, 0
+        if self.early.update(score):
             card = {**self.card, "step": self.step, "dev": score, "args": asdict(self.args)}
             if self.best_dir == self.out:  # the run folder is the model: each file atomic
                 compact.save(self.model, self.best_dir, inference=self.inference, card=card)
             else:  # weights and config swapped in together
                 with atomic_folder(self.best_dir) as folder:
                     compact.save(self.model, folder, inference=self.inference, card=card)
-        else:
-            self.since_best += 1
-            if self.args.patience and self.since_best >= self.args.patience:
-                self.stopped = True
-                self._log({"step": self.step, "stopped": "early",
-                           "evaluations_without_gain": self.since_best})
-                print(f"step {self.step}: no dev gain in {self.since_best} evaluations; "
-                      "stopping early", file=sys.stderr, flush=True)
+        elif self.early.stopped:
+            self._log({"step": self.step, "stopped": "early",
+                       "evaluations_without_gain": self.early.since_best})
+            print(f"step {self.step}: no dev gain in {self.early.since_best} evaluations; "
+                  "stopping early", file=sys.stderr, flush=True)
 

@@ -18,7 +18,6 @@ merges them into the saved model. CUDA is used when present (bf16 autocast), els
 from __future__ import annotations
 
 import inspect
-import json
 import math
 import sys
 import time
@@ -28,9 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.fsutil import atomic_file
 from seqgpt.train import adapt
 from seqgpt.train.adapt import DataArg, TrainError
+from seqgpt.train.loop import (  # torch-free at import: torch stays lazy in this module
+    EarlyStopping,
+    StopsEarly,
+    append_record,
+    batch_split,
+    load_state,
+    save_state,
+    warmup_cosine,
+)
 
 IGNORE = -100  # label id the loss skips
 
@@ -129,7 +136,7 @@ def load_causal_lm(start: str | Path, args: GenerativeArgs):
     return model.to(device), tokenizer  # type: ignore[arg-type]  # transformers' stubs
 
 
-class GenerativeTrainer:
+class GenerativeTrainer(StopsEarly):
     """Runs the stages in order; ``checkpoint.pt`` holds the stage, its step, the trainable
     weights and the optimiser, so a killed run resumes where it stopped."""
 
@@ -143,15 +150,12 @@ class GenerativeTrainer:
         self.positions = "position_ids" in forward.parameters
         self.device = next(model.parameters()).device
         self.stage, self.step = 0, 0
-        self.best, self.since_best, self.stopped = -math.inf, 0, False
+        self.early = EarlyStopping(args.patience)  # one per stage: run() starts it afresh
         self.history: list[dict[str, Any]] = []
 
     # ------------------------------------------------------------------ schedule
     def per_batch(self) -> tuple[int, int]:
-        if not self.replay_ratio:
-            return self.args.batch_size, 0
-        own = max(1, round(self.args.batch_size * (1 - self.replay_ratio)))
-        return own, self.args.batch_size - own
+        return batch_split(self.args.batch_size, self.replay_ratio)
 
     def stage_steps(self, pairs: Sequence[Pair]) -> int:
         if self.args.steps:
@@ -170,41 +174,29 @@ class GenerativeTrainer:
         return {n: p.detach().cpu().clone() for n, p in self.model.named_parameters()
                 if p.requires_grad}
 
-    def _save(self, name: str, state: dict[str, Any]) -> None:
-        import torch
-
-        # temp file, fsync, rename, fsync the folder: a kill never leaves half a checkpoint
-        with atomic_file(self.out / name) as handle:
-            torch.save(state, handle)
-
     def save_checkpoint(self, optimizer: Any, schedule: Any) -> None:
-        self._save("checkpoint.pt", {
+        save_state(self.out / "checkpoint.pt", {
             "model": self.trainable(), "optimizer": optimizer.state_dict(),
             "schedule": schedule.state_dict(), "stage": self.stage, "step": self.step,
-            "best": self.best, "since_best": self.since_best, "stopped": self.stopped,
-            "history": self.history, "args": asdict(self.args)})
+            **self.early.state(), "history": self.history, "args": asdict(self.args)})
 
     def load_checkpoint(self) -> dict[str, Any] | None:
-        import torch
-
-        path = self.out / "checkpoint.pt"
-        if not path.is_file():
+        state = load_state(self.out / "checkpoint.pt", map_location="cpu")
+        if state is None:
             return None
-        state = torch.load(path, weights_only=True, map_location="cpu")
         self.model.load_state_dict(state["model"], strict=False)
-        self.stage, self.step, self.best = state["stage"], state["step"], state["best"]
-        self.since_best, self.stopped = state["since_best"], state["stopped"]
+        self.stage, self.step = state["stage"], state["step"]
+        self.early.load(state)
         self.history = state["history"]
         return state
 
     def _log(self, record: dict[str, Any]) -> None:
         self.history.append(record)
-        with open(self.out / "log.jsonl", "a", encoding="utf-8") as log:
-            log.write(json.dumps(record) + "\n")
+        append_record(self.out / "log.jsonl", record)
 
     # ------------------------------------------------------------------ loop
     def run(self) -> None:
-        import torch
+        import torch  # lazy, as throughout this module: the CLI starts without loading torch
 
         if self.args.threads:
             torch.set_num_threads(self.args.threads)
@@ -217,7 +209,7 @@ class GenerativeTrainer:
             self._run_stage(name, pairs, resumed)
             resumed = None
             self.stage, self.step = self.stage + 1, 0
-            self.best, self.since_best, self.stopped = -math.inf, 0, False
+            self.early = EarlyStopping(self.args.patience)
 
     def _optimizer(self, total: int):
         import torch
@@ -226,14 +218,9 @@ class GenerativeTrainer:
         optimizer = torch.optim.AdamW(params, lr=self.args.lr,
                                       weight_decay=self.args.weight_decay)
         warmup = self.args.warmup or max(1, total // 10)
-
-        def factor(step: int) -> float:
-            if step < warmup:
-                return (step + 1) / warmup
-            progress = (step - warmup) / max(1, total - warmup)
-            return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
-
-        return optimizer, torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        # A lambda, not a partial: LambdaLR saves None for a function, as checkpoints have it.
+        return optimizer, torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda step: warmup_cosine(step, warmup, total))
 
     def _run_stage(self, name: str, pairs: list[Pair], resumed: dict[str, Any] | None) -> None:
         import torch
@@ -314,25 +301,17 @@ class GenerativeTrainer:
         score = -loss
         self._log({"stage": name, "step": self.step, "dev_loss": loss})
         print(f"{name} step {self.step} dev loss {loss:.4f}", file=sys.stderr, flush=True)
-        if score > self.best:
-            self.best, self.since_best = score, 0
-            self._save("best.pt", {"model": self.trainable(), "stage": name, "step": self.step,
-                                   "dev_loss": loss})
-        else:
-            self.since_best += 1
-            if self.args.patience and self.since_best >= self.args.patience:
-                self.stopped = True
-                self._log({"stage": name, "step": self.step, "stopped": "early"})
+        if self.early.update(score):
+            save_state(self.out / "best.pt", {"model": self.trainable(), "stage": name,
+                                              "step": self.step, "dev_loss": loss})
+        elif self.early.stopped:
+            self._log({"stage": name, "step": self.step, "stopped": "early"})
 
     def _keep_best(self, name: str) -> None:
         """At a stage's end, go back to its best dev weights (the next stage starts there)."""
-        import torch
-
-        path = self.out / "best.pt"
-        if self.dev and path.is_file():
-            best = torch.load(path, weights_only=True, map_location="cpu")
-            if best["stage"] == name:
-                self.model.load_state_dict(best["model"], strict=False)
+        best = load_state(self.out / "best.pt", map_location="cpu") if self.dev else None
+        if best is not None and best["stage"] == name:
+            self.model.load_state_dict(best["model"], strict=False)
 
     def export(self) -> None:
         """The loadable model: adapters merged, weights and tokenizer in the run folder."""

@@ -1,0 +1,154 @@
+"""The mechanics both trainers share, written once so the compact and generative runs cannot drift.
+
+- :func:`warmup_cosine`: the learning-rate factor, a linear warm-up then a cosine decay to 0.
+- :func:`batch_split`: how many of a batch's rows are the run's own data and how many replay.
+- :func:`append_record` / :func:`read_records`: the run folder's ``log.jsonl``.
+- :class:`EarlyStopping`: the best dev score, the evaluations since it, and the patience check;
+  :class:`StopsEarly` shows them on a trainer as ``best``, ``since_best`` and ``stopped``.
+- :func:`save_state` / :func:`load_state`: checkpoints, written atomically and read as data.
+
+The trainers decide *what* goes into a record or a checkpoint (their keys are the resume format
+of existing run folders); this module only decides *how* it is computed, written and read.
+Nothing heavy is imported here at import time: :mod:`seqgpt.train.generative` imports this
+module at its top and keeps the CLI's start-up free of torch, so torch is imported inside the
+two checkpoint functions.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seqgpt.fsutil import atomic_file
+
+
+def warmup_cosine(step: int, warmup: int, total: int) -> float:
+    """Factor on the base learning rate at optimiser step ``step`` (0-based), for ``LambdaLR``.
+
+    A linear warm-up reaches 1.0 on the last warm-up step (so the first step already moves the
+    weights), then a cosine decay reaches 0 at ``total`` and stays there: the run ends on small,
+    stable updates whatever ``total`` is, and steps past ``total`` (a resumed run given more
+    steps) never make the factor grow again.
+    """
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = (step - warmup) / max(1, total - warmup)
+    return 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+
+
+def batch_split(batch_size: int, replay_ratio: float) -> tuple[int, int]:
+    """``(own, replayed)`` rows of a batch of ``batch_size`` with ``replay_ratio`` replayed.
+
+    At least one row is always the run's own data, so even a high ratio keeps learning the
+    new task; the replayed rows are what is left, so the batch size is exactly kept.
+    """
+    if not replay_ratio:
+        return batch_size, 0
+    own = max(1, round(batch_size * (1 - replay_ratio)))
+    return own, batch_size - own
+
+
+def append_record(path: Path, record: dict[str, Any]) -> None:
+    """Add one JSON line to a run's log (``log.jsonl``).
+
+    Opened, appended and closed per record: a killed run keeps every record written so far, and
+    a resumed run goes on in the same file.
+    """
+    with open(path, "a", encoding="utf-8") as log:
+        log.write(json.dumps(record) + "\n")
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """Every record of a run's log, in order; none when the run has not logged yet."""
+    if not path.is_file():
+        return []
+    with open(path, encoding="utf-8") as log:
+        return [json.loads(line) for line in log]
+
+
+@dataclass
+class EarlyStopping:
+    """Keeps the best dev score and stops a run after ``patience`` evaluations in a row
+    without a new best (``patience`` 0: never stops).
+
+    Higher scores are better (a loss is given negated). ``best``, ``since_best`` and
+    ``stopped`` are part of a checkpoint (:meth:`state` / :meth:`load`), so a resumed run
+    counts on from where it was and a stopped run stays stopped.
+    """
+
+    patience: int = 0
+    best: float = -math.inf
+    since_best: int = 0  # dev evaluations since the last new best
+    stopped: bool = False  # the patience ran out
+
+    def update(self, score: float) -> bool:
+        """Count one dev evaluation; True when ``score`` is a new best (the caller keeps that
+        model). Without a gain, :attr:`stopped` turns True once the patience is used up."""
+        if score > self.best:
+            self.best, self.since_best = score, 0
+            return True
+        self.since_best += 1
+        if self.patience and self.since_best >= self.patience:
+            self.stopped = True
+        return False
+
+    def state(self) -> dict[str, Any]:
+        """The checkpoint keys (``best``, ``since_best``, ``stopped``), as runs have always
+        saved them."""
+        return {"best": self.best, "since_best": self.since_best, "stopped": self.stopped}
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Take the counts back from a checkpoint; one written before early stopping existed
+        has only ``best``, and resumes as not stopped."""
+        self.best = state["best"]
+        self.since_best = state.get("since_best", 0)
+        self.stopped = state.get("stopped", False)
+
+
+class StopsEarly:
+    """Mixin for a trainer that keeps an :class:`EarlyStopping` as ``early``: the read-only
+    ``best``, ``since_best`` and ``stopped`` its callers have always read off the trainer
+    (``finetune``'s run record takes ``stopped`` and ``best``)."""
+
+    early: EarlyStopping
+
+    @property
+    def best(self) -> float:
+        """The best dev score so far (``-inf`` before the first evaluation)."""
+        return self.early.best
+
+    @property
+    def since_best(self) -> int:
+        """Dev evaluations since the last new best."""
+        return self.early.since_best
+
+    @property
+    def stopped(self) -> bool:
+        """Whether early stopping ended the run (the generative trainer: the stage)."""
+        return self.early.stopped
+
+
+def save_state(path: Path, state: dict[str, Any]) -> None:
+    """Write a checkpoint with ``torch.save``: a temporary file, fsync'ed and renamed over
+    ``path`` (:func:`seqgpt.fsutil.atomic_file`), so a kill never leaves half a checkpoint."""
+    import torch  # here, not at the top: importing this module must not load torch
+
+    with atomic_file(path) as handle:
+        torch.save(state, handle)
+
+
+def load_state(path: Path, map_location: str | None = None) -> dict[str, Any] | None:
+    """A checkpoint written by :func:`save_state`, or None when there is none.
+
+    ``weights_only=True``: a checkpoint is data (tensors, numbers, strings), never code to run.
+    ``map_location`` as ``torch.load`` takes it (``"cpu"`` for a run that may move devices).
+    """
+    import torch  # here, not at the top: importing this module must not load torch
+
+    if not path.is_file():
+        return None
+    state: dict[str, Any] = torch.load(path, weights_only=True, map_location=map_location)
+    return state
