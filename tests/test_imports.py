@@ -138,11 +138,23 @@ def test_the_graph_sees_imports_inside_functions_and_skips_type_checking() -> No
         ["a", "b", "c"]]
 
 
+def _loaded_after(modules: str, watched: tuple[str, ...]) -> list[str]:
+    """Which of ``watched`` a fresh interpreter has loaded after ``import <modules>``."""
+    code = f"import sys, {modules}; print(sorted(m for m in {watched!r} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    return ast.literal_eval(out.strip())
+
+
 def test_import_seqgpt_stays_light() -> None:
     # ``import seqgpt; seqgpt.load()`` is the cold start: the backends, the composite tasks
     # and the trainers are imported when first used.
-    code = ("import sys, seqgpt; print(sorted(m for m in ('torch', 'transformers', 'numpy', "
-            "'seqgpt.tasks', 'seqgpt.train', 'seqgpt.backends') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == "[]"
+    assert _loaded_after("seqgpt", ("torch", "transformers", "numpy", "seqgpt.tasks",
+                                    "seqgpt.train", "seqgpt.backends")) == []
+
+
+def test_the_generative_trainer_and_its_loop_leave_torch_unloaded() -> None:
+    # ``seqgpt train --help`` imports the generative trainer, which imports
+    # seqgpt.train.loop at its top: both keep torch inside their functions.
+    assert _loaded_after("seqgpt.train.loop, seqgpt.train.generative",
+                         ("torch", "transformers")) == []

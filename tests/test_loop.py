@@ -5,41 +5,31 @@ from __future__ import annotations
 
 import math
 import pickle
-import subprocess
-import sys
 from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from seqgpt.train.loop import (
-    EarlyStopping,
-    StopsEarly,
-    append_record,
-    batch_split,
-    load_state,
-    read_records,
-    save_state,
-    warmup_cosine,
-)
+from seqgpt.train import loop
+from seqgpt.train.loop import EarlyStopping, StopsEarly
 
 
 def test_warm_up_reaches_one_then_the_cosine_reaches_zero_at_total() -> None:
     warmup, total = 4, 20
-    assert [warmup_cosine(s, warmup, total) for s in range(warmup)] == [0.25, 0.5, 0.75, 1.0]
-    assert warmup_cosine(warmup, warmup, total) == 1.0  # the decay starts from the top
-    assert warmup_cosine(warmup + 8, warmup, total) == pytest.approx(0.5)  # half-way
-    assert warmup_cosine(total, warmup, total) == pytest.approx(0.0, abs=1e-12)
-    decay = [warmup_cosine(s, warmup, total) for s in range(warmup, total + 1)]
+    assert [loop.warmup_cosine(s, warmup, total) for s in range(warmup)] == [0.25, 0.5, 0.75, 1.0]
+    assert loop.warmup_cosine(warmup, warmup, total) == 1.0  # the decay starts from the top
+    assert loop.warmup_cosine(warmup + 8, warmup, total) == pytest.approx(0.5)  # half-way
+    assert loop.warmup_cosine(total, warmup, total) == pytest.approx(0.0, abs=1e-12)
+    decay = [loop.warmup_cosine(s, warmup, total) for s in range(warmup, total + 1)]
     assert decay == sorted(decay, reverse=True)
     # A resumed run given more steps than its schedule: the factor stays at 0, never rises.
-    assert warmup_cosine(total + 5, warmup, total) == warmup_cosine(total, warmup, total)
+    assert loop.warmup_cosine(total + 5, warmup, total) == loop.warmup_cosine(total, warmup, total)
 
 
 def test_without_warm_up_the_first_step_is_at_the_full_rate() -> None:
-    assert warmup_cosine(0, 0, 10) == 1.0
-    assert warmup_cosine(10, 0, 10) == pytest.approx(0.0, abs=1e-12)
-    assert warmup_cosine(0, 0, 0) == 1.0  # a zero-step schedule divides by max(1, ...)
+    assert loop.warmup_cosine(0, 0, 10) == 1.0
+    assert loop.warmup_cosine(10, 0, 10) == pytest.approx(0.0, abs=1e-12)
+    assert loop.warmup_cosine(0, 0, 0) == 1.0  # a zero-step schedule divides by max(1, ...)
 
 
 def test_batch_split_keeps_the_old_formula_and_the_batch_size() -> None:
@@ -51,13 +41,13 @@ def test_batch_split_keeps_the_old_formula_and_the_batch_size() -> None:
 
     for batch_size in (1, 2, 7, 8, 16):
         for ratio in (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99):
-            own, replayed = batch_split(batch_size, ratio)
+            own, replayed = loop.batch_split(batch_size, ratio)
             assert (own, replayed) == old(batch_size, ratio)
             assert own >= 1 and replayed >= 0 and own + replayed == batch_size
-    assert batch_split(8, 0.25) == (6, 2)
-    assert batch_split(8, 0.0) == (8, 0)
-    assert batch_split(16, 0.5) == (8, 8)
-    assert batch_split(4, 0.99) == (1, 3)  # one own row even when nearly all is replay
+    assert loop.batch_split(8, 0.25) == (6, 2)
+    assert loop.batch_split(8, 0.0) == (8, 0)
+    assert loop.batch_split(16, 0.5) == (8, 8)
+    assert loop.batch_split(4, 0.99) == (1, 3)  # one own row even when nearly all is replay
 
 
 def test_early_stopping_stops_after_patience_evaluations_without_gain_and_not_before() -> None:
@@ -118,12 +108,12 @@ def test_a_trainer_shows_its_early_stopping_state() -> None:
 
 def test_records_are_appended_one_line_each(tmp_path: Path) -> None:
     path = tmp_path / "log.jsonl"
-    assert read_records(path) == []  # no log yet
-    append_record(path, {"step": 2, "loss": 0.5})
-    append_record(path, {"step": 2, "dev": 0.25, "stage": "finetune"})
+    assert loop.read_records(path) == []  # no log yet
+    loop.append_record(path, {"step": 2, "loss": 0.5})
+    loop.append_record(path, {"step": 2, "dev": 0.25, "stage": "finetune"})
     assert path.read_text(encoding="utf-8") == (
         '{"step": 2, "loss": 0.5}\n{"step": 2, "dev": 0.25, "stage": "finetune"}\n')
-    assert read_records(path) == [{"step": 2, "loss": 0.5},
+    assert loop.read_records(path) == [{"step": 2, "loss": 0.5},
                                   {"step": 2, "dev": 0.25, "stage": "finetune"}]
 
 
@@ -134,28 +124,20 @@ def test_a_saved_state_loads_back_equal(tmp_path: Path) -> None:
              "since_best": 2, "stopped": True, "history": [{"stage": "pretrain", "step": 1}],
              "args": {"lr": 2e-5, "device": ""}}
     path = tmp_path / "checkpoint.pt"
-    save_state(path, state)
+    loop.save_state(path, state)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.pt"]  # no temp file left
-    loaded = load_state(path)
+    loaded = loop.load_state(path)
     assert loaded is not None
     assert torch.equal(loaded.pop("model")["w"], state.pop("model")["w"])  # type: ignore[index]
     assert loaded == state
-    on_cpu = load_state(path, map_location="cpu")
+    on_cpu = loop.load_state(path, map_location="cpu")
     assert on_cpu is not None and on_cpu["model"]["w"].device.type == "cpu"
-    assert load_state(tmp_path / "missing.pt") is None
+    assert loop.load_state(tmp_path / "missing.pt") is None
 
 
 def test_a_state_is_read_as_data_not_code(tmp_path: Path) -> None:
     path = tmp_path / "checkpoint.pt"
-    save_state(path, {"step": 1, "odd": Fraction(1, 3)})  # any pickled object, not plain data
+    loop.save_state(path, {"step": 1, "odd": Fraction(1, 3)})  # any pickled object, not plain data
     with pytest.raises(pickle.UnpicklingError):
-        load_state(path)
+        loop.load_state(path)
 
-
-def test_the_loop_module_does_not_import_torch() -> None:
-    # generative.py imports it at its top and keeps torch out of the CLI's start-up.
-    code = ("import sys, seqgpt.train.loop, seqgpt.train.generative; "
-            "print('torch' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == "False"
