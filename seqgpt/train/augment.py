@@ -76,6 +76,7 @@ def documented_meanings(max_chars: int = 160) -> dict[str, list[str]]:
     """Lower-cased label -> the descriptions the shared datasets give it (SGD's schema,
     Pile-NER's definitions), each at most ``max_chars`` long so a described label still fits
     the training window. Empty where the data folder is missing: descriptions are a bonus."""
+    # Lazy: the dataset catalogue loads every reader, and only mixture training asks for this.
     from seqgpt.data.descriptions import described, label_descriptions
     from seqgpt.errors import SeqGPTError
 

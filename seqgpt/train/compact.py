@@ -117,22 +117,9 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
     if not labels:
         return []
     rng.shuffle(labels)
-    renamed = augment_labels(labels, rng, args.label_augment_rate, descriptions,
-                             args.description_rate)
-    # A description is longer than its name: undo the longest renamings until the labels fit
-    # the half of the window they were chosen for.
-    for label, name in list(renamed.items()):
-        try:
-            featurizer.label_cost(name)
-        except LabelTooLongError:
-            del renamed[label]
-
-    def label_part(names: dict[str, str]) -> int:
-        return sum(featurizer.label_cost(names.get(x, x)) for x in labels)
-
-    budget = max(label_part({}), featurizer.config.max_tokens // 2)
-    while renamed and label_part(renamed) > budget:
-        del renamed[max(renamed, key=lambda x: len(renamed[x]))]
+    renamed = _fit_window(labels, augment_labels(labels, rng, args.label_augment_rate,
+                                                 descriptions, args.description_rate),
+                          featurizer)
     shown = [renamed.get(x, x) for x in labels]
     index = {x: k for k, x in enumerate(labels)}
     partial = bool(instance.meta.get("partial"))
@@ -161,6 +148,28 @@ def make_examples(instance: AtomicInstance, featurizer: Featurizer, rng: random.
         rng.shuffle(others)
         examples = (with_gold + others)[:args.max_windows]
     return examples
+
+
+def _fit_window(labels: list[str], renamed: dict[str, str],
+                featurizer: Featurizer) -> dict[str, str]:
+    """The renamings the window can take. A description is longer than its name: drop names
+    over the label-token limit, then the longest renamings until the labels fit the half of
+    the window they were chosen for."""
+    costs: dict[str, int] = {}
+    for label, name in renamed.items():
+        try:
+            costs[label] = featurizer.label_cost(name)
+        except LabelTooLongError:
+            pass
+    kept = {label: name for label, name in renamed.items() if label in costs}
+    base = {x: featurizer.label_cost(x) for x in labels}
+    budget = max(sum(base.values()), featurizer.config.max_tokens // 2)
+    total = sum(costs[x] if x in kept else base[x] for x in labels)
+    while kept and total > budget:
+        longest = max(kept, key=lambda x: len(kept[x]))
+        total -= costs[longest] - base[longest]
+        del kept[longest]
+    return kept
 
 
 def batch_targets(examples: Sequence[Example], max_width: int,
@@ -199,7 +208,7 @@ def batch_targets(examples: Sequence[Example], max_width: int,
 
 
 def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor], bfloat16: bool = False,
-            class_weight: float = 4.0) -> torch.Tensor:
+            class_weight: float = TrainingArgs.class_weight) -> torch.Tensor:
     with torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
         span_logits, class_logits = model(batch)
     span_logits, class_logits = span_logits.float(), class_logits.float()
