@@ -30,6 +30,12 @@ from typing import Any
 
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.errors import TrainError
+from seqgpt.train.replay import DEFAULT_SIZE, prepare
+from seqgpt.train.userdata import read_training_file
+
+# The trainer, the dev scorer, the card writer and the backends load torch: they are imported
+# inside the functions that use them, so `import seqgpt.train` (seqgpt.finetune) and
+# `seqgpt train --help` start without it.
 
 #: Settings for continuing from a trained model: the default model's own learning rates (a
 #: pilot on 200 sentences of a training set, anem, moved F1 with these and not with 2e-5/1e-4),
@@ -70,7 +76,6 @@ def finetune_compact(data: DataArg | None, out: str | Path, *, dev: DataArg | No
 
     from seqgpt.train.compact import Trainer
     from seqgpt.train.devset import scorer
-    from seqgpt.train.replay import DEFAULT_SIZE, prepare
 
     replayed = prepare(out, replay_size or DEFAULT_SIZE, seed,
                        Path(replay_data).expanduser() if replay_data else None) if replay else []
@@ -162,8 +167,6 @@ def training_args(settings: dict[str, Any], scratch: bool, replay: float, n_inst
 
 
 def read_data(data: DataArg, fmt: str | None, scheme: str) -> list[AtomicInstance]:
-    from seqgpt.train.userdata import read_training_file
-
     items = [data] if isinstance(data, (str, Path)) else list(data)
     if not items:
         raise TrainError("no training data given")

@@ -18,8 +18,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from seqgpt.backends.compact import CONFIG, WEIGHTS
-from seqgpt.types import SeqGPTError
+from seqgpt.backends.compact import CONFIG, WEIGHTS, CompactOptions
+from seqgpt.data.registry import ZERO_SHOT_DEV
+from seqgpt.errors import SeqGPTError
+from seqgpt.train.loop import LOG_FILE, read_records
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
 RESTRICTIVE = {
@@ -38,8 +40,6 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     """Copy the run's best model to ``out`` with ``inference`` options merged into its config
     (e.g. a blend weight picked after training) and write its MODEL_CARD.md; ``notes`` is
     markdown placed after the training section."""
-    from seqgpt.backends.compact import CompactOptions
-
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
     config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
@@ -49,7 +49,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(best / WEIGHTS, out / WEIGHTS)
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
-    log = [json.loads(line) for line in (run / "log.jsonl").open(encoding="utf-8")]
+    log = read_records(run / LOG_FILE)
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
     rates = [r["examples_per_s"] for r in log if "examples_per_s" in r]
     counts: Counter[str] = Counter()
@@ -123,7 +123,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
 
 def write_user_card(out: Path, record: dict[str, Any]) -> Path:
     """MODEL_CARD.md of a ``seqgpt train`` run, from its run record and log."""
-    log = [json.loads(line) for line in (out / "log.jsonl").open(encoding="utf-8")]
+    log = read_records(out / LOG_FILE)
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
     counts, args = record["counts"], record["args"]
     start = record["start"]
@@ -178,7 +178,7 @@ def write_user_card(out: Path, record: dict[str, Any]) -> Path:
 
 def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
     """MODEL_CARD.md of a generative ``seqgpt train`` run."""
-    log = [json.loads(line) for line in (out / "log.jsonl").open(encoding="utf-8")]
+    log = read_records(out / LOG_FILE)
     args = record["args"]
     trained = (f"LoRA rank {args['lora_r']}, merged into the weights" if args["lora"]
                else "all weights trained")
@@ -223,8 +223,6 @@ def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
 
 def _mark(row: str) -> str:
     """Rows of trained-on datasets (the held-in sanity check) are marked as such."""
-    from seqgpt.data.registry import ZERO_SHOT_DEV
-
     name = row.split(" (")[0]
     return row if name in ZERO_SHOT_DEV else f"{row}, held-in: trained on"
 

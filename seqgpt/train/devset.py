@@ -11,9 +11,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
+from seqgpt.api import Model
+from seqgpt.backends.compact import CompactBackend, CompactOptions
 from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.mixture import evaluation_split, held_out, single_split
+from seqgpt.evaluate.runner import evaluate, sample
 from seqgpt.model.spans import SpanModel
 
 
@@ -25,8 +28,6 @@ def selection_split(name: str) -> str:
 
 
 def selection_instances(names: list[str], limit: int, seed: int) -> list[AtomicInstance]:
-    from seqgpt.evaluate.runner import sample
-
     chosen: list[AtomicInstance] = []
     for name in names:
         if not registry.get(name).zero_shot_dev:
@@ -51,10 +52,6 @@ def scorer(instances: list[AtomicInstance],
            inference: dict[str, object] | None = None) -> Callable[[SpanModel], float]:
     """Mean headline of a model over the (dataset, task) rows of ``instances``, with the
     model's inference options (e.g. its threshold); prints the table."""
-    from seqgpt.api import Model
-    from seqgpt.backends.compact import CompactBackend, CompactOptions
-    from seqgpt.evaluate.runner import evaluate
-
     options = CompactOptions().updated(dict(inference or {}))
 
     def score(model: SpanModel) -> float:
@@ -74,10 +71,6 @@ def threshold_on(model: SpanModel, instances: list[AtomicInstance],
                  grid: tuple[float, ...] = GRID) -> tuple[float, dict]:
     """The extraction threshold with the best mean F1 over the extraction rows of
     ``instances`` (ties go to the lower threshold), and the F1 of every threshold tried."""
-    from seqgpt.api import Model
-    from seqgpt.backends.compact import CompactBackend
-    from seqgpt.evaluate.runner import evaluate
-
     instances = [i for i in instances if i.task == "extract"]
     if not instances:
         raise ValueError("no extraction instances to pick a threshold on")

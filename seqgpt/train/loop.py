@@ -51,6 +51,10 @@ def batch_split(batch_size: int, replay_ratio: float) -> tuple[int, int]:
     return own, batch_size - own
 
 
+#: A run folder's log: one JSON record per logged step and per dev evaluation.
+LOG_FILE = "log.jsonl"
+
+
 def append_record(path: Path, record: dict[str, Any]) -> None:
     """Add one JSON line to a run's log (``log.jsonl``).
 

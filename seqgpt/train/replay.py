@@ -14,13 +14,13 @@ import random
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from seqgpt.data import mixture, registry
 from seqgpt.data.instance import AtomicInstance
+from seqgpt.data.mixture import Stage
+from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.errors import ReplayError, SeqGPTError
-
-if TYPE_CHECKING:
-    from seqgpt.data.mixture import Stage
+from seqgpt.evaluate.runner import read_jsonl
 
 STAGES: tuple[Stage, ...] = ("pretrain", "finetune")
 #: Replay instances kept in a run: enough that batches rarely repeat one in a few epochs.
@@ -30,8 +30,6 @@ FILE = "replay.jsonl"
 
 def build(size: int, seed: int = 0) -> list[AtomicInstance]:
     """``size`` instances, half from each stage's mixture built from the shared data."""
-    from seqgpt.data import mixture, registry
-
     try:
         registry.data_root()
     except SeqGPTError as error:
@@ -57,8 +55,6 @@ def build(size: int, seed: int = 0) -> list[AtomicInstance]:
 
 def from_file(path: Path, size: int, seed: int = 0) -> list[AtomicInstance]:
     """A seeded sample of ``size`` instances of a mixture file (atomic JSON Lines)."""
-    from seqgpt.evaluate.runner import read_jsonl
-
     instances = read_jsonl(path)
     check(instances, str(path))
     if len(instances) > size:
@@ -67,8 +63,6 @@ def from_file(path: Path, size: int, seed: int = 0) -> list[AtomicInstance]:
 
 
 def check(instances: list[AtomicInstance], source: str) -> None:
-    from seqgpt.data.registry import ZERO_SHOT_DEV
-
     leaked = sorted({i.dataset for i in instances
                      if i.dataset in ZERO_SHOT_DEV or i.dataset.split("/")[0] in ZERO_SHOT_DEV})
     if leaked:
@@ -79,8 +73,6 @@ def check(instances: list[AtomicInstance], source: str) -> None:
 def prepare(run: Path, size: int, seed: int, source: Path | None = None) -> list[AtomicInstance]:
     """The run's replay sample: read back from ``run/replay.jsonl`` when a previous attempt
     wrote it, else sampled from ``source`` (a mixture file) or built, then written there."""
-    from seqgpt.evaluate.runner import read_jsonl
-
     path = run / FILE
     if path.is_file():
         return read_jsonl(path)

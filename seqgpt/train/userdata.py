@@ -21,10 +21,14 @@ from pathlib import Path
 from typing import Literal
 
 from seqgpt import prompt
+from seqgpt.data.conll import read_conll, read_sentences
 from seqgpt.data.instance import AtomicInstance, DataFormatError
 from seqgpt.data.readkit import csv_rows, numbered_lines
 from seqgpt.data.registry import DatasetSpec, Reader
-from seqgpt.types import SeqGPTError
+from seqgpt.data.spans import decode_tags
+from seqgpt.data.textcls import read_csv
+from seqgpt.errors import SeqGPTError
+from seqgpt.evaluate.runner import guess_language, read_jsonl
 
 Format = Literal["jsonl", "conll", "csv"]
 
@@ -57,8 +61,6 @@ def read_training_file(path: str | Path, fmt: str | None = None,
         raise SeqGPTError(f"{path}: no such file")
     kind = file_format(path, fmt)
     if kind == "jsonl":
-        from seqgpt.evaluate.runner import read_jsonl
-
         instances = read_jsonl(path)
     elif kind == "conll":
         instances = _read_conll(path, scheme)
@@ -81,9 +83,6 @@ def _spec(path: Path, language: str, kind: str, labels: list[str], reader: Reade
 
 
 def _read_conll(path: Path, scheme: str) -> list[AtomicInstance]:
-    from seqgpt.data.conll import read_conll, read_sentences
-    from seqgpt.data.spans import decode_tags
-    from seqgpt.evaluate.runner import guess_language
 
     if scheme not in SCHEMES:
         raise SeqGPTError(f"scheme must be one of {', '.join(SCHEMES)}, got {scheme!r}")
@@ -119,8 +118,6 @@ def _columns(path: Path) -> tuple[str, int]:
 
 
 def _read_csv(path: Path) -> list[AtomicInstance]:
-    from seqgpt.data.textcls import read_csv
-    from seqgpt.evaluate.runner import guess_language
 
     rows = csv_rows(path)
     _, header = next(rows, (1, []))
