@@ -107,13 +107,12 @@ def test_a_trainer_shows_its_early_stopping_state() -> None:
 
 
 def test_records_are_appended_one_line_each(tmp_path: Path) -> None:
-    path = tmp_path / "log.jsonl"
-    assert loop.read_records(path) == []  # no log yet
-    loop.append_record(path, {"step": 2, "loss": 0.5})
-    loop.append_record(path, {"step": 2, "dev": 0.25, "stage": "finetune"})
-    assert path.read_text(encoding="utf-8") == (
+    assert loop.read_records(tmp_path) == []  # no log yet
+    loop.append_record(tmp_path, {"step": 2, "loss": 0.5})
+    loop.append_record(tmp_path, {"step": 2, "dev": 0.25, "stage": "finetune"})
+    assert (tmp_path / "log.jsonl").read_text(encoding="utf-8") == (
         '{"step": 2, "loss": 0.5}\n{"step": 2, "dev": 0.25, "stage": "finetune"}\n')
-    assert loop.read_records(path) == [{"step": 2, "loss": 0.5},
+    assert loop.read_records(tmp_path) == [{"step": 2, "loss": 0.5},
                                   {"step": 2, "dev": 0.25, "stage": "finetune"}]
 
 

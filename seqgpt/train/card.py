@@ -21,7 +21,7 @@ from typing import Any
 from seqgpt.backends.compact import CONFIG, WEIGHTS, CompactOptions
 from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.errors import SeqGPTError
-from seqgpt.train.loop import LOG_FILE, read_records
+from seqgpt.train.loop import read_records
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
 RESTRICTIVE = {
@@ -49,7 +49,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(best / WEIGHTS, out / WEIGHTS)
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
-    log = read_records(run / LOG_FILE)
+    log = read_records(run)
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
     rates = [r["examples_per_s"] for r in log if "examples_per_s" in r]
     counts: Counter[str] = Counter()
@@ -123,7 +123,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
 
 def write_user_card(out: Path, record: dict[str, Any]) -> Path:
     """MODEL_CARD.md of a ``seqgpt train`` run, from its run record and log."""
-    log = read_records(out / LOG_FILE)
+    log = read_records(out)
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
     counts, args = record["counts"], record["args"]
     start = record["start"]
@@ -178,7 +178,7 @@ def write_user_card(out: Path, record: dict[str, Any]) -> Path:
 
 def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
     """MODEL_CARD.md of a generative ``seqgpt train`` run."""
-    log = read_records(out / LOG_FILE)
+    log = read_records(out)
     args = record["args"]
     trained = (f"LoRA rank {args['lora_r']}, merged into the weights" if args["lora"]
                else "all weights trained")

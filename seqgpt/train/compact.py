@@ -38,7 +38,6 @@ from seqgpt.model.spans import (
 )
 from seqgpt.train.augment import augment_labels, documented_meanings
 from seqgpt.train.loop import (
-    LOG_FILE,
     EarlyStopping,
     StopsEarly,
     append_record,
@@ -299,7 +298,7 @@ class Trainer(StopsEarly):
         return True
 
     def _log(self, record: dict[str, object]) -> None:
-        append_record(self.out / LOG_FILE, record)
+        append_record(self.out, record)
 
     # ------------------------------------------------------------------ data
     def per_batch(self) -> tuple[int, int]:
@@ -381,7 +380,7 @@ class Trainer(StopsEarly):
         return self.best_dir
 
     def _last_dev_step(self) -> int | None:
-        steps = [r["step"] for r in read_records(self.out / LOG_FILE) if "dev" in r]
+        steps = [r["step"] for r in read_records(self.out) if "dev" in r]
         return steps[-1] if steps else None
 
     def _evaluate(self) -> None:

@@ -30,7 +30,6 @@ from seqgpt.data.instance import AtomicInstance
 from seqgpt.train import adapt
 from seqgpt.train.adapt import DataArg, TrainError
 from seqgpt.train.loop import (  # torch-free at import: torch stays lazy in this module
-    LOG_FILE,
     EarlyStopping,
     StopsEarly,
     append_record,
@@ -193,7 +192,7 @@ class GenerativeTrainer(StopsEarly):
 
     def _log(self, record: dict[str, Any]) -> None:
         self.history.append(record)
-        append_record(self.out / LOG_FILE, record)
+        append_record(self.out, record)
 
     # ------------------------------------------------------------------ loop
     def run(self) -> None:

@@ -55,18 +55,20 @@ def batch_split(batch_size: int, replay_ratio: float) -> tuple[int, int]:
 LOG_FILE = "log.jsonl"
 
 
-def append_record(path: Path, record: dict[str, Any]) -> None:
-    """Add one JSON line to a run's log (``log.jsonl``).
+def append_record(run: Path, record: dict[str, Any]) -> None:
+    """Add one JSON line to the log of the run folder ``run`` (:data:`LOG_FILE`).
 
     Opened, appended and closed per record: a killed run keeps every record written so far, and
     a resumed run goes on in the same file.
     """
-    with open(path, "a", encoding="utf-8") as log:
+    with open(run / LOG_FILE, "a", encoding="utf-8") as log:
         log.write(json.dumps(record) + "\n")
 
 
-def read_records(path: Path) -> list[dict[str, Any]]:
-    """Every record of a run's log, in order; none when the run has not logged yet."""
+def read_records(run: Path) -> list[dict[str, Any]]:
+    """Every record of the log of the run folder ``run``, in order; none when the run has not
+    logged yet."""
+    path = run / LOG_FILE
     if not path.is_file():
         return []
     with open(path, encoding="utf-8") as log:

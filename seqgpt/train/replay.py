@@ -17,12 +17,10 @@ from pathlib import Path
 
 from seqgpt.data import mixture, registry
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.data.mixture import Stage
-from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.errors import ReplayError, SeqGPTError
 from seqgpt.evaluate.runner import read_jsonl
 
-STAGES: tuple[Stage, ...] = ("pretrain", "finetune")
+STAGES: tuple[mixture.Stage, ...] = ("pretrain", "finetune")
 #: Replay instances kept in a run: enough that batches rarely repeat one in a few epochs.
 DEFAULT_SIZE = 4000
 FILE = "replay.jsonl"
@@ -63,8 +61,9 @@ def from_file(path: Path, size: int, seed: int = 0) -> list[AtomicInstance]:
 
 
 def check(instances: list[AtomicInstance], source: str) -> None:
+    dev = registry.ZERO_SHOT_DEV
     leaked = sorted({i.dataset for i in instances
-                     if i.dataset in ZERO_SHOT_DEV or i.dataset.split("/")[0] in ZERO_SHOT_DEV})
+                     if i.dataset in dev or i.dataset.split("/")[0] in dev})
     if leaked:
         raise ReplayError(f"{source}: holds zero-shot dev data ({', '.join(leaked)}), which is "
                           "never trained on; build the replay file with `seqgpt data build`")
