@@ -124,6 +124,28 @@ def test_save_and_load_roundtrip(tiny_compact: Model, tmp_path: Path, monkeypatc
         CompactBackend.from_folder(tmp_path)
 
 
+def test_classification_reads_the_text_and_label_tokens(tiny_compact: Model) -> None:
+    featurizer = tiny_compact.backend.featurizer
+    features = featurizer.windows("Tim Cook visited Beijing.", ["city", "chief executive"])
+    batch = collate(features, 4, 1)
+    ids = features[0].input_ids
+    text_ids = featurizer.text_tokens("Tim Cook visited Beijing.")[0]
+    assert [ids[t] for t in batch["text_mask"][0].nonzero().flatten()] == text_ids
+    weights = batch["label_tokens"][0]
+    assert weights.sum(-1).tolist() == pytest.approx([1.0, 1.0])
+    for k, label in enumerate(["city", "chief executive"]):
+        read = [ids[t] for t in weights[k].nonzero().flatten()]
+        assert read == [featurizer.marker_id, *featurizer.label_ids(label)]
+
+
+def test_configs_saved_before_class_pooling_keep_the_cls_read_out() -> None:
+    assert SpanModelConfig.from_dict({"max_width": 4}).class_pooling == "cls"
+    assert SpanModelConfig.from_dict({"class_pooling": "mean"}).class_pooling == "mean"
+    assert SpanModelConfig().class_pooling == "mean"
+    with pytest.raises(ValueError, match="class_pooling must be"):
+        SpanModelConfig(class_pooling="max")
+
+
 def test_training_examples_map_gold_spans_to_words(tiny_compact: Model) -> None:
     from seqgpt.train.compact import TrainingArgs, make_examples
 

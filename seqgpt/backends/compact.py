@@ -103,7 +103,7 @@ class CompactBackend:
         config_path = folder / CONFIG
         try:
             raw = json.loads(config_path.read_text(encoding="utf-8"))
-            config = SpanModelConfig(**raw["model"])
+            config = SpanModelConfig.from_dict(raw["model"])
         except (OSError, ValueError, KeyError, TypeError) as error:
             raise SeqGPTError(f"{config_path}: not a seqgpt compact model config "
                               f"({error}); expected JSON with a 'model' object") from None

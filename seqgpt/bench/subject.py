@@ -37,8 +37,8 @@ def default_architecture() -> SpanModelConfig:
     """The shipped default model's architecture, read from its config so the untrained
     stand-in always costs what the shipped model costs."""
     try:
-        return SpanModelConfig(**json.loads((api.DEFAULT_MODEL / CONFIG).read_text("utf-8"))[
-            "model"])
+        return SpanModelConfig.from_dict(
+            json.loads((api.DEFAULT_MODEL / CONFIG).read_text("utf-8"))["model"])
     except (OSError, ValueError, KeyError, TypeError):  # no shipped model: the same recipe
         return SpanModelConfig(encoder_layers=DEFAULT_ENCODER_LAYERS)
 

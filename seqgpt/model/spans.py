@@ -2,8 +2,9 @@
 
 Each label's marker state ``<M>`` (the tokenizer's mask token, so no new embedding) becomes a
 label vector. Extraction scores every span of up to ``max_width`` words — start word, end word
-and width — against each label vector; classification scores each label vector against the
-text's ``[CLS]`` state. Sigmoid gives every span and label a confidence in [0, 1].
+and width — against each label vector; classification scores the mean state of each label's
+tokens against the mean state of the text's tokens. Sigmoid gives every span and label a
+confidence in [0, 1].
 """
 
 from __future__ import annotations
@@ -34,9 +35,23 @@ class SpanModelConfig:
     # sink (a sentence repeated 10 times lost every person at 512 tokens), so long texts are
     # read in short overlapping windows.
     text_window: int = 0
+    # What classification reads: "mean" (the text's and each label's tokens, averaged) or
+    # "cls" (the [CLS] and marker states). E5 was trained with mean pooling and its [CLS] is an
+    # attention sink: in the model trained with "cls", the text vector varied by under 1% from
+    # text to text, so the text side carried nothing and sentiment or NLI could not be learnt.
+    class_pooling: str = "mean"
+
+    def __post_init__(self) -> None:
+        if self.class_pooling not in ("mean", "cls"):
+            raise ValueError(f"class_pooling must be 'mean' or 'cls', got {self.class_pooling!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SpanModelConfig:
+        """A saved config; folders written before ``class_pooling`` existed read ``[CLS]``."""
+        return cls(**{"class_pooling": "cls", **raw})
 
 
 #: A text's token ids, its words (character offsets) and the token that holds each character.
@@ -72,7 +87,8 @@ class Features:
     """One (text window, label group) pair turned into encoder input."""
 
     input_ids: list[int]
-    label_positions: list[int]
+    label_positions: list[int]  # each label's marker; its tokens run up to the next one
+    text_start: int  # the first text token (after the labels' [SEP])
     word_first_token: list[int]
     word_last_token: list[int]
     words: list[tuple[int, int]]  # character offsets in the full text
@@ -166,6 +182,7 @@ class Featurizer:
             out.append(Features(
                 input_ids=label_part + ids[tok_lo:tok_hi] + [self.sep_id],
                 label_positions=positions,
+                text_start=len(label_part),
                 word_first_token=[min(f + shift, shift + tok_hi - 1) for f in firsts[start:end]],
                 word_last_token=[min(x + shift, shift + tok_hi - 1) for x in lasts[start:end]],
                 words=words[start:end]))
@@ -240,7 +257,13 @@ class SpanModel(nn.Module):
             else torch.ops.aten.gelu_(spans)
         spans = self.span_dropout(spans)
         span_logits = torch.bmm(spans, self.span_label_head(labels).transpose(1, 2))
-        text = self.class_text_head(states[:, 0])
+        if self.config.class_pooling == "mean":
+            text_mask = batch["text_mask"][..., None].to(states.dtype)
+            pooled = (states * text_mask).sum(1) / text_mask.sum(1).clamp(min=1)
+            labels = torch.bmm(batch["label_tokens"].to(states.dtype), states)
+        else:
+            pooled = states[:, 0]
+        text = self.class_text_head(pooled)
         class_logits = torch.einsum("bh,blh->bl", text, self.class_label_head(labels))
         return span_logits, class_logits
 
@@ -257,6 +280,9 @@ def collate(features: list[Features], max_width: int, pad_id: int) -> dict[str, 
         "attention_mask": torch.zeros((size, n_tok), dtype=torch.long),
         "label_positions": torch.zeros((size, n_lab), dtype=torch.long),
         "label_mask": torch.zeros((size, n_lab), dtype=torch.bool),
+        # averaging weights of each label's tokens (marker included), and the text's tokens
+        "label_tokens": torch.zeros((size, n_lab, n_tok)),
+        "text_mask": torch.zeros((size, n_tok), dtype=torch.bool),
         "span_first_token": torch.zeros((size, n_span), dtype=torch.long),
         "span_last_token": torch.zeros((size, n_span), dtype=torch.long),
         "span_width": torch.zeros((size, n_span), dtype=torch.long),
@@ -267,6 +293,10 @@ def collate(features: list[Features], max_width: int, pad_id: int) -> dict[str, 
         batch["attention_mask"][b, :len(f.input_ids)] = 1
         batch["label_positions"][b, :len(f.label_positions)] = torch.tensor(f.label_positions)
         batch["label_mask"][b, :len(f.label_positions)] = True
+        ends = [*f.label_positions[1:], f.text_start - 1]
+        for k, (first, end) in enumerate(zip(f.label_positions, ends, strict=True)):
+            batch["label_tokens"][b, k, first:end] = 1.0 / (end - first)
+        batch["text_mask"][b, f.text_start:len(f.input_ids) - 1] = True
         if pairs:
             i, j = torch.tensor(pairs).T
             batch["span_first_token"][b, :len(pairs)] = torch.tensor(f.word_first_token)[i]
