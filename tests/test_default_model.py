@@ -86,9 +86,11 @@ def test_many_labels_are_read_in_one_pass_and_still_ranked(nlu: seqgpt.Model) ->
 def test_bfloat16_option_gives_the_same_answers_with_close_scores(nlu: seqgpt.Model) -> None:
     texts = ["Tim Cook visited Beijing last week with Apple engineers.",
              "阿里巴巴集团于1999年在杭州成立，创始人是马云。"]
-    labels = ["person", "city", "company", "人物", "城市", "公司"]
-    for full, half in zip(nlu.extract(texts, labels), nlu.extract(texts, labels, bfloat16=True),
-                          strict=True):
+    # One language's labels per text: "company" and "公司" tie on 阿里巴巴集团 (0.712 vs 0.715),
+    # and a tie may fall either way at a lower precision.
+    for text, labels in zip(texts, (["person", "city", "company"], ["人物", "城市", "公司"]),
+                            strict=True):
+        full, half = nlu.extract(text, labels), nlu.extract(text, labels, bfloat16=True)
         assert [(s.label, s.start, s.end) for s in full.spans] == \
             [(s.label, s.start, s.end) for s in half.spans]
         for a, b in zip(full.spans, half.spans, strict=True):
