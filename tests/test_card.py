@@ -37,8 +37,14 @@ def _run(tmp_path: Path) -> tuple[Path, Path, Path]:
 def test_card_and_config_come_from_the_run(tmp_path: Path) -> None:
     run, data, scores = _run(tmp_path)
     out = tmp_path / "shipped"
+    tasks = tmp_path / "tasks.json"
+    tasks.write_text(json.dumps({"model": "runs/x", "options": {}, "limit": 50, "seed": 0,
+                                 "results": [{"task": "answer", "dataset": "drcd",
+                                              "split": "test", "language": "zh", "n": 50,
+                                              "scores": {"exact match": 0.2, "token F1": 0.31},
+                                              "seconds": 4.0}]}))
     card = write_card(run, out, [data], scores, {"similarity_weight": 0.7},
-                      notes="## Depth\n\nFive layers, measured.")
+                      notes="## Depth\n\nFive layers, measured.", task_scores=tasks)
     assert (out / WEIGHTS).read_bytes() == b"weights"
     config = json.loads((out / CONFIG).read_text())
     assert config["inference"] == {"threshold": 0.4, "similarity_weight": 0.7}
@@ -49,6 +55,8 @@ def test_card_and_config_come_from_the_run(tmp_path: Path) -> None:
     assert "| conll2003 (extract), held-in: trained on | 60.0 | 2.0 |" in text
     assert "| **zero-shot average** | 40.0 | 1.0 |" in text
     assert "| conll2003 | 2 |" in text and "Reuters" in text
+    assert "`seqgpt eval-tasks --limit 50 --seed 0`" in text
+    assert "| answer | drcd | zh | test | 50 | exact match 20.0; token F1 31.0 | 4 |" in text
 
 
 def test_a_bad_inference_option_writes_nothing(tmp_path: Path) -> None:

@@ -1,11 +1,13 @@
 """Export a training run's best model with a model card written from the run itself.
 
     python -m seqgpt.train.card runs/l5 seqgpt/weights/default --data runs/stage_mix.jsonl \\
-        --scores zero_shot.json --inference similarity_weight=0.7 --notes notes.md
+        --scores zero_shot.json --tasks tasks.json --inference similarity_weight=0.7 \\
+        --notes notes.md
 
 The card lists the base encoder, the training data (datasets and instance counts read from
 the mixture file), the steps and settings, the dev curve from ``log.jsonl``, the zero-shot
-table when given, and the licences that bind the weights.
+table (``benchmarks/zero_shot.py --json``) and the composite-task table (``seqgpt eval-tasks
+--json``) when given, and the licences that bind the weights.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from seqgpt.backends.compact import CONFIG, WEIGHTS, CompactOptions
 from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.errors import SeqGPTError
+from seqgpt.evaluate.tasks import TaskResult, format_table
 from seqgpt.train.loop import read_records
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
@@ -36,10 +39,12 @@ RESTRICTIVE = {
 
 
 def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
-               inference: dict[str, Any] | None = None, notes: str = "") -> Path:
+               inference: dict[str, Any] | None = None, notes: str = "",
+               task_scores: Path | None = None) -> Path:
     """Copy the run's best model to ``out`` with ``inference`` options merged into its config
     (e.g. a blend weight picked after training) and write its MODEL_CARD.md; ``notes`` is
-    markdown placed after the training section."""
+    markdown placed after the training section; ``task_scores`` is the JSON of ``seqgpt eval-tasks``
+    for this model."""
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
     config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
@@ -109,6 +114,8 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
                   "| **zero-shot average** | "
                   + " | ".join(f"{table[f'{c}_zero_shot_average']:.1f}" for c in columns)
                   + " |", ""]
+    if task_scores:
+        lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
     used = sorted(name for name in counts if name in RESTRICTIVE)
     lines += ["## Licences", "",
               "The weights derive from training data under various licences (see the data "
@@ -221,6 +228,19 @@ def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
     return path
 
 
+def _tasks_section(report: dict[str, Any]) -> list[str]:
+    """The composite-task table of a ``seqgpt eval-tasks --json`` report, with its command."""
+    limit = f" --limit {report['limit']}" if report.get("limit") else ""
+    threshold = report.get("options", {}).get("threshold")
+    command = (f"seqgpt eval-tasks{limit} --seed {report.get('seed', 0)}"
+               + (f" --threshold {threshold}" if threshold is not None else ""))
+    results = [TaskResult(**r) for r in report["results"]]
+    return ["## Composite tasks (relations, events, reading comprehension, NLI, slots)", "",
+            f"Measured with `{command}` (evaluation split of each dataset; a dataset of the "
+            "zero-shot dev set was never trained on, the others are held-out splits of "
+            "trained-on datasets).", "", format_table(results), ""]
+
+
 def _mark(row: str) -> str:
     """Rows of trained-on datasets (the held-in sanity check) are marked as such."""
     name = row.split(" (")[0]
@@ -236,6 +256,8 @@ def main() -> int:
     parser.add_argument("--inference", action="append", default=[], metavar="KEY=VALUE",
                         help="a default inference option to store with the model, e.g. "
                              "threshold=0.4 or similarity_weight=0.7 (repeatable)")
+    parser.add_argument("--tasks", type=Path, default=None,
+                        help="JSON written by `seqgpt eval-tasks --json` for this model")
     parser.add_argument("--notes", type=Path, default=None,
                         help="markdown file placed in the card after the training section")
     args = parser.parse_args()
@@ -250,7 +272,8 @@ def main() -> int:
             parser.error(f"--inference {item!r}: the value must be a number, true or false")
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
     try:
-        print(write_card(args.run, args.out, args.data, args.scores, options, notes))
+        print(write_card(args.run, args.out, args.data, args.scores, options, notes,
+                         args.tasks))
     except SeqGPTError as error:
         parser.error(str(error))
     return 0
