@@ -1,4 +1,5 @@
-"""``seqgpt data``: build the training mixture (``build``) and count the datasets (``stats``)."""
+"""``seqgpt data``: build the training mixture (``build``), derive question-extraction instances
+from its relation pairs (``questions``) and count the datasets (``stats``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from seqgpt.data import mixture, registry
+from seqgpt.data import mixture, questions, registry
+from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.registry import DatasetSpec
 from seqgpt.errors import DataArgumentError
 
@@ -49,6 +51,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     build.add_argument("--max-negatives", type=int, default=None,
                        help="max negative labels added to an instance")
     build.set_defaults(func=run_build)
+
+    ask = commands.add_parser(
+        "questions", help="turn the relation pairs of mixture files into questions",
+        description="Read mixture files (seqgpt data build, atomic format) and write one "
+                    "extraction instance per (sentence, head, relation) of their relation "
+                    "pairs: the question names the head ('What does HEAD RELATION?', "
+                    "'HEAD的RELATION是什么？') and its answers are the tails; a share of "
+                    "unanswerable questions (a relation the head does not hold there) is "
+                    "added. Same files and seed, same output.",
+        epilog="example:\n  seqgpt data build --stage finetune -o ft.jsonl\n"
+               "  seqgpt data questions ft.jsonl -o questions.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    ask.add_argument("inputs", nargs="+", type=Path, help="mixture files (JSON Lines)")
+    ask.add_argument("-o", "--output", required=True, type=Path, help="the JSONL file to write")
+    ask.add_argument("--unanswerable", type=float, default=0.3,
+                     help="chance of adding an unanswerable question per answerable one "
+                          "(default 0.3)")
+    ask.add_argument("--seed", type=int, default=7)
+    ask.set_defaults(func=run_questions)
 
     stats = commands.add_parser(
         "stats", help="count instances and labels of every dataset split",
@@ -99,6 +120,34 @@ def run_build(args: argparse.Namespace) -> int:
     print(_table(rows), file=sys.stderr)
     print(f"{len(built.instances)} instances, {lines} lines -> {args.output} "
           f"({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return 0
+
+
+def run_questions(args: argparse.Namespace) -> int:
+    if not 0 <= args.unanswerable <= 1:
+        raise DataArgumentError(f"--unanswerable must be in [0, 1], got {args.unanswerable}")
+    if not args.output.parent.is_dir():
+        raise DataArgumentError(f"-o: the folder {str(args.output.parent)!r} does not exist")
+    instances: list[AtomicInstance] = []
+    for path in args.inputs:
+        if not path.is_file():
+            raise DataArgumentError(f"{str(path)!r}: no such file")
+        with path.open(encoding="utf-8") as lines:
+            for number, line in enumerate(lines, 1):
+                try:
+                    instances.append(AtomicInstance.from_dict(json.loads(line)))
+                except (ValueError, KeyError, TypeError) as error:
+                    raise DataArgumentError(
+                        f"{path}:{number}: not an atomic mixture record ({error}); write the "
+                        "file with `seqgpt data build` (atomic format)") from None
+    derived = questions.relation_questions(instances, unanswerable=args.unanswerable,
+                                           seed=args.seed)
+    with args.output.open("w", encoding="utf-8") as out:
+        for instance in derived:
+            out.write(json.dumps(instance.to_dict(), ensure_ascii=False) + "\n")
+    unanswerable = sum(not i.spans for i in derived)
+    print(f"{len(derived)} questions ({unanswerable} unanswerable) from {len(instances)} "
+          f"instances -> {args.output}", file=sys.stderr)
     return 0
 
 
