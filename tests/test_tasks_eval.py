@@ -14,6 +14,7 @@ from seqgpt.data import registry
 from seqgpt.evaluate import tasks as evaluation
 from seqgpt.evaluate.command import load_instances
 from seqgpt.evaluate.metrics import answer_exact_match, answer_f1, answer_tokens
+from seqgpt.evaluate.task_result import TaskResult, format_table
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 
@@ -92,6 +93,6 @@ def test_a_model_that_finds_nothing_scores_0_on_relations(oracle: seqgpt.Model) 
 def test_unknown_kind_and_table() -> None:
     with pytest.raises(evaluation.TaskEvaluationError, match="composite tasks are evaluated"):
         evaluation.evaluate_dataset(None, "conll2003")
-    table = evaluation.format_table([evaluation.TaskResult(
+    table = format_table([TaskResult(
         "nli", "ocnli", "dev", "zh", 10, {"accuracy": 0.5}, 1.0)])
     assert table.splitlines()[-1] == "| nli | ocnli | zh | dev | 10 | accuracy 50.0 | 1 |"

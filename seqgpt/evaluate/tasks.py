@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from seqgpt.data import compose, registry
@@ -36,6 +35,7 @@ from seqgpt.data.instance import AtomicInstance
 from seqgpt.errors import TaskEvaluationError
 from seqgpt.evaluate.command import load_instances
 from seqgpt.evaluate.metrics import Counts, answer_exact_match, answer_f1, set_counts
+from seqgpt.evaluate.task_result import TaskResult
 
 #: The datasets the composite-task table reports, per task.
 DATASETS: dict[str, tuple[str, ...]] = {
@@ -50,25 +50,6 @@ DATASETS: dict[str, tuple[str, ...]] = {
 _KIND_TASK = {"re": "relations", "ee": "events", "mrc": "answer", "nli": "nli", "slot": "slots"}
 
 T = TypeVar("T")
-
-
-@dataclass
-class TaskResult:
-    """Scores (fractions; the first is the task's main metric) of one dataset."""
-
-    task: str
-    dataset: str
-    split: str
-    language: str
-    n: int
-    scores: dict[str, float] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"task": self.task, "dataset": self.dataset, "split": self.split,
-                "language": self.language, "n": self.n,
-                "scores": {k: round(v, 4) for k, v in self.scores.items()},
-                "seconds": round(self.seconds, 2)}
 
 
 def evaluate_dataset(model: Any, name: str, *, split: str | None = None,
@@ -304,21 +285,6 @@ def _slots(model: Any, instances: list[AtomicInstance], language: str,
     if with_intent:
         scores["intent accuracy"] = correct / with_intent
     return len(chosen), scores
-
-
-# --- the table --------------------------------------------------------------------------
-
-def format_table(results: Sequence[TaskResult]) -> str:
-    """A Markdown table: every metric of each dataset in % (precision and recall only in the
-    JSON), n and seconds."""
-    lines = ["| task | dataset | lang | split | n | scores (%) | s |",
-             "|---|---|---|---|---|---|---|"]
-    for r in results:
-        scores = "; ".join(f"{k} {100 * v:.1f}" for k, v in r.scores.items()
-                           if not k.endswith((" P", " R")))
-        lines.append(f"| {r.task} | {r.dataset} | {r.language} | {r.split} | {r.n} | {scores} | "
-                     f"{r.seconds:.0f} |")
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":  # ``python -m seqgpt.evaluate.tasks``, as before the command moved

@@ -14,7 +14,8 @@ import seqgpt
 from seqgpt.data import registry
 from seqgpt.errors import SeqGPTError, TaskEvaluationError
 from seqgpt.evaluate import tasks
-from seqgpt.evaluate.tasks import DATASETS, evaluate_dataset, format_table
+from seqgpt.evaluate.task_result import format_table
+from seqgpt.evaluate.tasks import DATASETS, evaluate_dataset
 
 #: The command's description: the scoring module's, without its last paragraph (how to run it).
 _DESCRIPTION = (tasks.__doc__ or "").rsplit("\n\n", 1)[0]

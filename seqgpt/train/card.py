@@ -23,7 +23,7 @@ from typing import Any
 from seqgpt.backends.compact import CONFIG, WEIGHTS, CompactOptions
 from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.errors import SeqGPTError
-from seqgpt.evaluate.tasks import TaskResult, format_table
+from seqgpt.evaluate.task_result import TaskResult, format_table
 from seqgpt.train.loop import read_records
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
