@@ -88,6 +88,12 @@ def test_questions_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     with pytest.raises(SeqGPTError, match=r"bad.jsonl:1: not an atomic mixture record"):
         args = _args(str(bad), "-o", str(out))
         args.func(args)
+    broken = _pair("Tim Cook", "Apple", ["work for"]).to_dict()
+    broken["meta"]["tail_end"] = 999
+    bad.write_text(json.dumps(broken) + "\n", encoding="utf-8")
+    with pytest.raises(SeqGPTError, match="head/tail in its meta is unusable"):
+        args = _args(str(bad), "-o", str(out))
+        args.func(args)
     with pytest.raises(SeqGPTError, match="--unanswerable must be in"):
         args = _args(str(mix), "-o", str(out), "--unanswerable", "2")
         args.func(args)

@@ -28,7 +28,8 @@ Default quotas: pretrain {pt}; finetune {ft}. Zero-shot dev datasets are refused
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "data", help="build the training mixture or count the datasets",
-        description="Build the SeqGPT training mixture from the shared datasets, or count them.")
+        description="Build the SeqGPT training mixture from the shared datasets, derive "
+                    "question-extraction instances from its relation pairs, or count them.")
     commands = parser.add_subparsers(dest="data_command", metavar="COMMAND", required=True)
 
     build = commands.add_parser(
@@ -140,8 +141,12 @@ def run_questions(args: argparse.Namespace) -> int:
                     raise DataArgumentError(
                         f"{path}:{number}: not an atomic mixture record ({error}); write the "
                         "file with `seqgpt data build` (atomic format)") from None
-    derived = questions.relation_questions(instances, unanswerable=args.unanswerable,
-                                           seed=args.seed)
+    try:
+        derived = questions.relation_questions(instances, unanswerable=args.unanswerable,
+                                               seed=args.seed)
+    except (ValueError, KeyError, TypeError) as error:  # a pair whose meta does not fit its text
+        raise DataArgumentError(f"a relation pair's head/tail in its meta is unusable: {error}; "
+                                "write the files with `seqgpt data build`") from None
     with args.output.open("w", encoding="utf-8") as out:
         for instance in derived:
             out.write(json.dumps(instance.to_dict(), ensure_ascii=False) + "\n")
