@@ -85,7 +85,7 @@ def test_questions_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "2 questions (0 unanswerable) from 4 instances" in capsys.readouterr().err
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "no task"}\n', encoding="utf-8")
-    with pytest.raises(SeqGPTError, match=r"bad.jsonl:1: not an atomic mixture record"):
+    with pytest.raises(SeqGPTError, match=r"bad.jsonl:1: expected 'spans'"):
         args = _args(str(bad), "-o", str(out))
         args.func(args)
     broken = _pair("Tim Cook", "Apple", ["work for"]).to_dict()

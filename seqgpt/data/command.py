@@ -14,6 +14,7 @@ from seqgpt.data import mixture, questions, registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.registry import DatasetSpec
 from seqgpt.errors import DataArgumentError
+from seqgpt.evaluate.runner import read_jsonl
 
 _BUILD_EPILOG = """examples:
   seqgpt data build --stage pretrain -o pretrain.jsonl
@@ -133,14 +134,7 @@ def run_questions(args: argparse.Namespace) -> int:
     for path in args.inputs:
         if not path.is_file():
             raise DataArgumentError(f"{str(path)!r}: no such file")
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, 1):
-                try:
-                    instances.append(AtomicInstance.from_dict(json.loads(line)))
-                except (ValueError, KeyError, TypeError) as error:
-                    raise DataArgumentError(
-                        f"{path}:{number}: not an atomic mixture record ({error}); write the "
-                        "file with `seqgpt data build` (atomic format)") from None
+        instances += read_jsonl(path)  # a bad line is a DataFormatError naming file and line
     try:
         derived = questions.relation_questions(instances, unanswerable=args.unanswerable,
                                                seed=args.seed)
