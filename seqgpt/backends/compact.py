@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 WEIGHTS = "model.safetensors"
 CONFIG = "seqgpt_config.json"
+#: The sentence encoder's contrastively trained top layers (``seqgpt.train.similarity``), if any.
+SIMILARITY = "similarity.safetensors"
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class CompactBackend:
         if missing or unexpected:
             raise SeqGPTError(f"{folder / WEIGHTS}: weights do not match the config "
                               f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+        tuned = folder / SIMILARITY
+        model.similarity_state = load_file(str(tuned)) if tuned.is_file() else None
         # A folder may carry its own defaults (e.g. a threshold picked on dev data).
         defaults = CompactOptions().updated(raw.get("inference", {}))
         return cls(model, model.tokenizer, str(folder), defaults.updated(options))
@@ -177,13 +181,15 @@ class CompactBackend:
 
     @property
     def similarity(self) -> SentenceSimilarity:
-        """The pretrained sentence encoder, loaded on first use (sharing word embeddings)."""
+        """The pretrained sentence encoder, loaded on first use (sharing word embeddings),
+        with the model folder's trained top layers if it has them."""
         if self._similarity is None:
             from seqgpt.model.sentence import SentenceSimilarity
 
             words = self.model.encoder.embeddings.word_embeddings.weight
-            self._similarity = SentenceSimilarity(self.model.config.base_encoder,
-                                                  word_embeddings=words.detach())
+            self._similarity = SentenceSimilarity(
+                self.model.config.base_encoder, word_embeddings=words.detach(),
+                tuned=self.model.similarity_state)
         return self._similarity
 
     # ---------------------------------------------------------------- shared pass
@@ -312,6 +318,9 @@ def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
     state = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()
              if k not in skip}
     write_file(folder / WEIGHTS, safetensors_bytes(state))
+    tuned = model.similarity_state
+    if tuned:  # a model fine-tuned from one with a trained sentence encoder keeps it
+        write_file(folder / SIMILARITY, safetensors_bytes(tuned))
     write_file(folder / CONFIG, json.dumps({"model": model.config.to_dict(),
                                             "inference": inference or {}, "card": card or {}},
                                            indent=2, ensure_ascii=False))

@@ -3,8 +3,9 @@
 multilingual-e5-small was trained contrastively on a billion text pairs, so the cosine between
 a text's embedding and a label name's embedding already ranks labels well for topics and
 intents, where our trained label head, which has seen only a few hundred label sets, is weak.
-The compact model blends the two for single-label classification; the untrained baseline uses
-the cosine alone.
+The compact model blends the two for single-label classification, with the top layers trained
+to put a text next to its class name where its folder has them (``seqgpt.train.similarity``);
+the untrained baseline uses the pretrained cosine alone.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import torch
 
 from seqgpt.encoders import E5_SMALL, load_encoder, mean_pool
+from seqgpt.errors import SeqGPTError
 
 
 class SentenceSimilarity:
@@ -19,12 +21,19 @@ class SentenceSimilarity:
 
     E5 wants ``query: `` / ``passage: `` prefixes; texts are queries and labels passages.
     Label embeddings are cached: the same label sets come back call after call.
-    ``word_embeddings`` lets an encoder already loaded share its largest tensor.
+    ``word_embeddings`` lets an encoder already loaded share its largest tensor; ``tuned``
+    replaces some of the encoder's weights (its trained top layers).
     """
 
     def __init__(self, encoder_name: str, word_embeddings: torch.Tensor | None = None,
-                 batch_size: int = 32) -> None:
+                 batch_size: int = 32, tuned: dict[str, torch.Tensor] | None = None) -> None:
         self.encoder, self.tokenizer = load_encoder(encoder_name, word_embeddings=word_embeddings)
+        if tuned:
+            unknown = sorted(set(tuned) - set(self.encoder.state_dict()))
+            if unknown:
+                raise SeqGPTError(f"trained sentence-encoder weights do not fit {encoder_name} "
+                                  f"(unknown {unknown[:3]}); retrain them for this encoder")
+            self.encoder.load_state_dict({k: v.float() for k, v in tuned.items()}, strict=False)
         self.prefixes = ("query: ", "passage: ") if encoder_name == E5_SMALL else ("", "")
         self.batch_size = batch_size
         self._labels: dict[str, torch.Tensor] = {}

@@ -224,6 +224,9 @@ class SpanModel(nn.Module):
 
     encoder: Encoder
     tokenizer: Tokenizer  # attached by whoever builds the model (``backends.compact.build``)
+    # The classification blend's sentence encoder, its trained top layers (not trained here:
+    # ``seqgpt.train.similarity``); kept with the model so saving it keeps them.
+    similarity_state: dict[str, torch.Tensor] | None = None
 
     def __init__(self, encoder: Encoder, config: SpanModelConfig) -> None:
         super().__init__()

@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from seqgpt.backends.compact import CONFIG, WEIGHTS, CompactOptions
+from seqgpt.backends.compact import CONFIG, SIMILARITY, WEIGHTS, CompactOptions
 from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.errors import SeqGPTError
 from seqgpt.evaluate.task_result import TaskResult, format_table
@@ -53,6 +53,8 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     config["inference"] = options
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(best / WEIGHTS, out / WEIGHTS)
+    if (best / SIMILARITY).is_file():
+        shutil.copy(best / SIMILARITY, out / SIMILARITY)
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
     log = read_records(run)
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
