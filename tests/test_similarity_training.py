@@ -109,3 +109,11 @@ def test_model_folder_keeps_its_trained_sentence_encoder(tmp_path: Path) -> None
                        state["encoder.layer.11.output.dense.bias"])
     bias = again.similarity.encoder.state_dict()["encoder.layer.11.output.dense.bias"]
     assert torch.allclose(bias, torch.full((384,), 0.25))
+
+
+def test_command_names_a_missing_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.argv", ["similarity", "--data", str(tmp_path / "nope.jsonl"),
+                                     "--out", str(tmp_path / "run")])
+    assert similarity._cli() == 2
+    assert "nope.jsonl: cannot read the file" in capsys.readouterr().err

@@ -230,22 +230,40 @@ def accuracy(encoder: Bert, tokenizer, instances: list[AtomicInstance],  # noqa:
     return {d: 100 * sum(h) / len(h) for d, h in hits.items()}
 
 
+_HELP = {
+    "steps": "optimiser steps", "batch_size": "texts per step", "lr": "AdamW learning rate",
+    "warmup": "linear warm-up steps before the cosine decay", "weight_decay": "AdamW weight decay",
+    "temperature": "softmax temperature on the cosines",
+    "train_layers": "top encoder layers trained and saved", "max_tokens": "text tokens kept",
+    "seed": "random seed", "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
+    "log_every": "steps between progress lines",
+    "save_every": "steps between dev evaluations and checkpoints",
+}
+
+
 def main() -> int:
     from seqgpt.evaluate.runner import read_jsonl
     from seqgpt.train.devset import selection_instances
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", action="append", required=True, help="mixture JSONL (repeatable)")
-    parser.add_argument("--out", required=True)
+    parser.add_argument("--data", action="append", required=True,
+                        help="JSONL in the format `seqgpt eval` reads, or `seqgpt data build` "
+                             "output (repeatable); classification lines are used")
+    parser.add_argument("--out", required=True,
+                        help="run folder: log, checkpoint, the best similarity.safetensors")
     parser.add_argument("--dev", default="trec,emotion_yin2019,clinc150,fewclue/iflytek,"
-                                         "online_shopping_10_cats,fewrel")
-    parser.add_argument("--dev-limit", type=int, default=100)
+                                         "online_shopping_10_cats,fewrel",
+                        help="zero-shot dev datasets (their selection splits) that pick the "
+                             "best step by cosine accuracy")
+    parser.add_argument("--dev-limit", type=int, default=100, help="instances per dev dataset")
     for name, value in asdict(SimilarityArgs()).items():
         flag = "--" + name.replace("_", "-")
         if isinstance(value, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value)
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value,
+                                help=f"{_HELP[name]} (default: {value})")
         else:
-            parser.add_argument(flag, type=type(value), default=value)
+            parser.add_argument(flag, type=type(value), default=value,
+                                help=f"{_HELP[name]} (default: {value})")
     raw = parser.parse_args()
     args = SimilarityArgs(**{k: getattr(raw, k) for k in asdict(SimilarityArgs())})
     data = labelled_texts([i for path in raw.data for i in read_jsonl(path)])
