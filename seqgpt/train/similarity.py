@@ -36,7 +36,7 @@ import torch
 from seqgpt.backends.compact import SIMILARITY
 from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.encoders import E5_SMALL, load_encoder, mean_pool
+from seqgpt.encoders import E5_SMALL, e5_tokenizer, load_encoder, mean_pool
 from seqgpt.model.bert import Bert
 from seqgpt.train.loop import EarlyStopping, append_record, load_state, save_state, warmup_cosine
 
@@ -218,8 +218,7 @@ def accuracy(encoder: Bert, tokenizer, instances: list[AtomicInstance],  # noqa:
     for dataset in dict.fromkeys(i.dataset for i in instances):
         group = [i for i in instances if i.dataset == dataset and i.task == "classify"]
         labels = list(dict.fromkeys(label for i in group for label in i.labels))
-        vectors = torch.cat([embed(["passage: " + x for x in labels[s:s + batch_size]])
-                             for s in range(0, len(labels), batch_size)])
+        vectors = embed(["passage: " + x for x in labels])  # label names are a few tokens
         for s in range(0, len(group), batch_size):
             chunk = group[s:s + batch_size]
             queries = embed(["query: " + i.text for i in chunk])
@@ -270,7 +269,7 @@ def main() -> int:
     print(f"{len(data)} labelled texts, "
           f"{len({label for d in data for label in d.candidates})} label names", file=sys.stderr)
     dev = selection_instances([n for n in raw.dev.split(",") if n], raw.dev_limit, 0)
-    tokenizer = load_encoder(E5_SMALL)[1]
+    tokenizer = e5_tokenizer()  # the trainer loads the encoder itself: only its tokenizer here
 
     def evaluate(encoder: Bert) -> float:
         scores = accuracy(encoder, tokenizer, dev)
