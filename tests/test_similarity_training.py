@@ -95,6 +95,16 @@ def test_sentence_similarity_takes_trained_layers() -> None:
         SentenceSimilarity(E5_SMALL, tuned={"encoder.layer.99.x": shifted})
 
 
+def test_texts_and_labels_are_embedded_the_same_way() -> None:
+    # one prefix on both sides (``seqgpt.encoders.E5_PREFIX``): a label repeating the text
+    # is the text's own embedding (with ``passage: `` on labels this cosine was 0.95)
+    similarity = SentenceSimilarity(E5_SMALL)
+    text = "Book me a table for two at eight."
+    cosines = similarity([text, "Stocks fell."], [text, "restaurant booking"])
+    assert cosines[0, 0].item() == pytest.approx(1.0, abs=1e-5)
+    assert cosines[1, 0] < 0.95
+
+
 def test_model_folder_keeps_its_trained_sentence_encoder(tmp_path: Path) -> None:
     from seqgpt.api import DEFAULT_MODEL
 

@@ -31,8 +31,7 @@ class SimilarityBackend:
 
     def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
         _no_options(options)
-        # A span is a query-like fragment: labels get the same prefix as texts.
-        label_vectors = self.similarity.embed(labels, self.similarity.prefixes[0])
+        label_vectors = self.similarity.embed(labels)
         results = []
         for text in texts:
             found: dict[tuple[int, int, str], float] = {}

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import torch
 
-from seqgpt.encoders import E5_SMALL, load_encoder, mean_pool
+from seqgpt.encoders import E5_PREFIX, E5_SMALL, load_encoder, mean_pool
 from seqgpt.errors import SeqGPTError
 
 
 class SentenceSimilarity:
     """Cosine between mean-pooled embeddings of texts and of label names.
 
-    E5 wants ``query: `` / ``passage: `` prefixes; texts are queries and labels passages.
+    E5 reads texts and labels with the same ``query: `` prefix (``seqgpt.encoders``).
     Label embeddings are cached: the same label sets come back call after call.
     ``word_embeddings`` lets an encoder already loaded share its largest tensor; ``tuned``
     replaces some of the encoder's weights (its trained top layers).
@@ -34,18 +34,18 @@ class SentenceSimilarity:
                 raise SeqGPTError(f"trained sentence-encoder weights do not fit {encoder_name} "
                                   f"(unknown {unknown[:3]}); retrain them for this encoder")
             self.encoder.load_state_dict({k: v.float() for k, v in tuned.items()}, strict=False)
-        self.prefixes = ("query: ", "passage: ") if encoder_name == E5_SMALL else ("", "")
+        self.prefix = E5_PREFIX if encoder_name == E5_SMALL else ""
         self.batch_size = batch_size
         self._labels: dict[str, torch.Tensor] = {}
 
     @torch.inference_mode()
-    def embed(self, texts: list[str], prefix: str = "") -> torch.Tensor:
+    def embed(self, texts: list[str]) -> torch.Tensor:
         """L2-normalised embeddings ``[len(texts), hidden]``, shortest texts batched together."""
         out = torch.empty(len(texts), self.encoder.config.hidden_size)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
-            batch = self.tokenizer([prefix + texts[i] for i in chunk], padding=True,
+            batch = self.tokenizer([self.prefix + texts[i] for i in chunk], padding=True,
                                    truncation=True, max_length=512, return_tensors="pt")
             states = self.encoder(batch["input_ids"], batch["attention_mask"])
             pooled = mean_pool(states, batch["attention_mask"])
@@ -61,7 +61,7 @@ class SentenceSimilarity:
         if len(self._labels) + len(new) > 50_000:  # a long-running service sees endless sets
             self._labels.clear()
         if new:
-            self._labels.update(zip(new, self.embed(new, self.prefixes[1]), strict=True))
+            self._labels.update(zip(new, self.embed(new), strict=True))
         with torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
-            queries = self.embed(texts, self.prefixes[0])
+            queries = self.embed(texts)
         return queries @ torch.stack([self._labels[label] for label in labels]).T

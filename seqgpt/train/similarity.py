@@ -36,7 +36,7 @@ import torch
 from seqgpt.backends.compact import SIMILARITY
 from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
-from seqgpt.encoders import E5_SMALL, e5_tokenizer, load_encoder, mean_pool
+from seqgpt.encoders import E5_PREFIX, E5_SMALL, e5_tokenizer, load_encoder, mean_pool
 from seqgpt.model.bert import Bert
 from seqgpt.train.loop import EarlyStopping, append_record, load_state, save_state, warmup_cosine
 
@@ -172,8 +172,8 @@ def train(data: list[LabelledText], out: Path, args: SimilarityArgs,
         pool, positives = batch_targets(items)
         top.train()  # dropout only where weights learn; the frozen layers stay E5's
         with torch.autocast("cpu", torch.bfloat16, enabled=args.bfloat16):
-            queries = embed(["query: " + item.text for item in items])
-            labels = embed(["passage: " + label for label in pool])
+            queries = embed([E5_PREFIX + item.text for item in items])
+            labels = embed([E5_PREFIX + label for label in pool])
         loss = contrastive_loss(queries, labels, positives, args.temperature)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -218,10 +218,10 @@ def accuracy(encoder: Bert, tokenizer, instances: list[AtomicInstance],  # noqa:
     for dataset in dict.fromkeys(i.dataset for i in instances):
         group = [i for i in instances if i.dataset == dataset and i.task == "classify"]
         labels = list(dict.fromkeys(label for i in group for label in i.labels))
-        vectors = embed(["passage: " + x for x in labels])  # label names are a few tokens
+        vectors = embed([E5_PREFIX + x for x in labels])  # label names are a few tokens
         for s in range(0, len(group), batch_size):
             chunk = group[s:s + batch_size]
-            queries = embed(["query: " + i.text for i in chunk])
+            queries = embed([E5_PREFIX + i.text for i in chunk])
             for i, row in zip(chunk, queries @ vectors.T, strict=True):
                 allowed = torch.tensor([label in i.labels for label in labels])
                 best = labels[int(row.masked_fill(~allowed, -2.0).argmax())]
