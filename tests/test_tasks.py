@@ -288,6 +288,58 @@ def test_answers_use_the_question_as_label_and_can_be_none() -> None:
         ([context], ["What is the price?"])]
 
 
+class Retrieving:
+    """A backend that scores spans (it takes a threshold) and carries a sentence encoder whose
+    relevance favours the sentences holding ``relevant``."""
+
+    name = "retrieving"
+
+    def __init__(self, scores: dict[str, float], relevant: str) -> None:
+        from seqgpt.backends.compact import CompactOptions
+
+        self.options = CompactOptions(threshold=0.5)
+        self.scores, self.relevant = scores, relevant
+        self.similarity = self
+        self.thresholds: list[float] = []
+
+    def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
+        threshold = self.options.updated(options).threshold
+        self.thresholds.append(threshold)
+        return [Extraction(text, list(labels), [
+            Span(labels[0], phrase, m.start(), m.end(), score)
+            for phrase, score in self.scores.items() if score >= threshold
+            for m in re.finditer(re.escape(phrase), text)]) for text in texts]
+
+    def relevance(self, questions: list[str], passages: list[str]) -> Any:
+        import torch
+
+        return torch.tensor([[0.9 if self.relevant in p else 0.8 for p in passages]
+                             for _ in questions])
+
+
+def test_answers_are_retrieved_then_read_when_the_backend_can() -> None:
+    context = "Paris hosted the games in 1900. The tower was finished in 1889."
+    backend = Retrieving({"1900": 0.6, "1889": 0.3}, relevant="tower")
+    answer = seqgpt.Model(backend).answer(context, "When was the tower finished?")
+    # the best-scoring span sits in the sentence E5 finds irrelevant: the other one wins
+    assert answer.text == "1889" and backend.thresholds == [tasks.reading.CANDIDATE_FLOOR]
+    # answered at all only when some span reaches the extract threshold (the user's or the
+    # backend's), even though low-scoring candidates were found
+    quiet = seqgpt.Model(Retrieving({"1900": 0.3, "1889": 0.2}, relevant="tower"))
+    assert quiet.answer(context, "When was the tower finished?").span is None
+    assert quiet.answer(context, "When?", threshold=0.25).text == "1889"
+
+
+def test_prose_sentences_end_at_full_stops_and_line_breaks() -> None:
+    from seqgpt.data.sentences import sentence_bounds
+
+    text = "It costs 2.5 dollars. Nice!\n第一句。第二句"
+    assert [text[s:e] for s, e in sentence_bounds(text, prose=True)] == [
+        "It costs 2.5 dollars.", "Nice!", "第一句。", "第二句"]
+    assert [text[s:e] for s, e in sentence_bounds(text)] == [
+        "It costs 2.5 dollars. Nice!", "第一句。", "第二句"]
+
+
 def test_an_answer_does_not_depend_on_the_other_questions_asked_with_it(
         default_nlu: seqgpt.Model) -> None:
     nlu = default_nlu

@@ -1,7 +1,10 @@
-"""Cutting running Chinese text into sentences, for corpora annotated per document.
+"""Cutting running text into sentences: Chinese corpora annotated per document, and the
+contexts of reading comprehension.
 
-Sentences end at 。！？!?… (with any closing quotes or brackets that follow); line breaks are
-no sentence end, because the texts that need this (PDF extractions) are wrapped mid-word.
+Sentences end at 。！？!?… (with any closing quotes or brackets that follow). By default line
+breaks and full stops are no sentence end, because the corpora that need this (Chinese PDF
+extractions) are wrapped mid-word and write decimals and abbreviations with dots; ``prose=True``
+also ends a sentence at a full stop before white space and at a line break.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import re
 from typing import Protocol
 
 _SENTENCE_END = re.compile(r"[。！？!?…]+[”’\"』」）)]*")
+_PROSE_SENTENCE_END = re.compile(r"[。！？!?…]+[”’\"』」）)]*|\.[”’\")]*(?=\s)|\n+")
 
 
 class Located(Protocol):
@@ -35,10 +39,10 @@ def unwrap(raw: str) -> tuple[str, list[int]]:
     return "".join(kept), position
 
 
-def sentence_bounds(text: str) -> list[tuple[int, int]]:
+def sentence_bounds(text: str, prose: bool = False) -> list[tuple[int, int]]:
     """``(start, end)`` of each non-blank sentence, surrounding white space excluded."""
     cuts, at = [], 0
-    for match in _SENTENCE_END.finditer(text):
+    for match in (_PROSE_SENTENCE_END if prose else _SENTENCE_END).finditer(text):
         cuts.append((at, match.end()))
         at = match.end()
     cuts.append((at, len(text)))

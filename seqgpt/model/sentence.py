@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import torch
 
-from seqgpt.encoders import E5_PREFIX, E5_SMALL, load_encoder, mean_pool
+from seqgpt.encoders import E5_PASSAGE_PREFIX, E5_PREFIX, E5_SMALL, load_encoder, mean_pool
 from seqgpt.errors import SeqGPTError
 
 
@@ -34,18 +34,21 @@ class SentenceSimilarity:
                 raise SeqGPTError(f"trained sentence-encoder weights do not fit {encoder_name} "
                                   f"(unknown {unknown[:3]}); retrain them for this encoder")
             self.encoder.load_state_dict({k: v.float() for k, v in tuned.items()}, strict=False)
-        self.prefix = E5_PREFIX if encoder_name == E5_SMALL else ""
+        e5 = encoder_name == E5_SMALL
+        self.prefix, self.passage_prefix = (E5_PREFIX, E5_PASSAGE_PREFIX) if e5 else ("", "")
         self.batch_size = batch_size
         self._labels: dict[str, torch.Tensor] = {}
 
     @torch.inference_mode()
-    def embed(self, texts: list[str]) -> torch.Tensor:
-        """L2-normalised embeddings ``[len(texts), hidden]``, shortest texts batched together."""
+    def embed(self, texts: list[str], prefix: str | None = None) -> torch.Tensor:
+        """L2-normalised embeddings ``[len(texts), hidden]``, shortest texts batched together;
+        each text read after ``prefix`` (default: the one for texts and labels)."""
+        prefix = self.prefix if prefix is None else prefix
         out = torch.empty(len(texts), self.encoder.config.hidden_size)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
-            batch = self.tokenizer([self.prefix + texts[i] for i in chunk], padding=True,
+            batch = self.tokenizer([prefix + texts[i] for i in chunk], padding=True,
                                    truncation=True, max_length=512, return_tensors="pt")
             states = self.encoder(batch["input_ids"], batch["attention_mask"])
             pooled = mean_pool(states, batch["attention_mask"])
@@ -65,3 +68,8 @@ class SentenceSimilarity:
         with torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
             queries = self.embed(texts)
         return queries @ torch.stack([self._labels[label] for label in labels]).T
+
+    def relevance(self, questions: list[str], passages: list[str]) -> torch.Tensor:
+        """Cosines ``[len(questions), len(passages)]`` of questions to the passages that may
+        answer them, read as E5 was trained for retrieval (``query: `` / ``passage: ``)."""
+        return self.embed(questions) @ self.embed(passages, self.passage_prefix).T

@@ -1,21 +1,46 @@
 """Extractive reading comprehension as SeqGPT composes it (``seqgpt.data.squad``): extract from
 the context with each question as a label (``prompt.sanitize_label(question)``: commas, which
-separate labels, become semicolons). The answer is the best span found for the question; a
-question the model finds no span for is unanswerable and gets ``None``."""
+separate labels, become semicolons). A question the model finds no span for is unanswerable
+and gets ``None``.
+
+Where the backend scores spans and carries the pretrained sentence encoder (the compact one),
+the answer is retrieved, then read: E5, trained on a billion question-passage pairs, ranks the
+context's sentences by how well they answer the question, and the answer is the span that
+best combines its own score with its sentence's rank, among every span scoring at least
+``CANDIDATE_FLOOR``. Whether the question is answered at all stays the extract threshold's
+call (some span reaches it). The trained span scorer alone mostly finds a span of the right
+kind in the wrong sentence; E5's top sentence holds an answer for 83 % of drcd's selection
+questions. Otherwise the answer is the best span found.
+"""
 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from seqgpt import prompt
+from seqgpt.data.sentences import sentence_bounds
 from seqgpt.tasks import common
 from seqgpt.tasks.common import TaskInputError
 from seqgpt.types import Span
 
 if TYPE_CHECKING:
     from seqgpt.api import Model
+    from seqgpt.model.sentence import SentenceSimilarity
+
+#: Lowest span score of a candidate answer when the answer is retrieved, then read: the right
+#: span often scores far below the extract threshold once the question is answered at all.
+CANDIDATE_FLOOR = 0.01
+#: A candidate's rank is ``log(span score) + SENTENCE_WEIGHT * log p(its sentence)``, with
+#: ``p`` the softmax over the context's sentences of E5's question-sentence cosines divided by
+#: ``SENTENCE_TEMPERATURE``. Both, and the floor, were picked on the selection splits of the
+#: zero-shot dev sets drcd and subjqa (never their reported splits): drcd token F1 18.1 -> 29.1,
+#: subjqa answerable token F1 5.1 -> 10.3 (150 questions each, default model; weights 1 and 4
+#: and temperature 0.05 did no better, a passage of two sentences worse).
+SENTENCE_WEIGHT = 2.0
+SENTENCE_TEMPERATURE = 0.02
 
 
 @dataclass
@@ -64,17 +89,60 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
     for i, (_, labels, _) in enumerate(plans):
         for label in dict.fromkeys(labels):
             calls.setdefault(label, []).append(i)
+    retriever = _retriever(model)
+    threshold = model.backend.options.updated(options).threshold if retriever else 0.0
+    asked_options = {**options, "threshold": min(threshold, CANDIDATE_FLOOR)} if retriever \
+        else options
     found: dict[int, dict[str, list[Span]]] = {i: {} for i in range(len(plans))}
     for label, indices in calls.items():
-        results = model.extract([batch[i] for i in indices], [label], **options)
+        results = model.extract([batch[i] for i in indices], [label], **asked_options)
         for i, result in zip(indices, results, strict=True):
             found[i][label] = result.by_label().get(label, [])
     answers: list[Answer | list[Answer]] = []
     for i, (originals, labels, one) in enumerate(plans):
-        mine = [Answer(q, common.best(found[i].get(label, [])))
-                for q, label in zip(originals, labels, strict=True)]
+        spans = [found[i].get(label, []) for label in labels]
+        if retriever is None:
+            best = [common.best(candidates) for candidates in spans]
+        else:
+            best = _retrieve_then_read(retriever, batch[i], labels, spans, threshold)
+        mine = [Answer(q, span) for q, span in zip(originals, best, strict=True)]
         answers.append(mine[0] if one else mine)
     return answers[0] if single else answers
+
+
+def _retriever(model: Model) -> SentenceSimilarity | None:
+    """The backend's pretrained sentence encoder, where it also scores spans."""
+    if not common.takes_option(model, "threshold"):
+        return None
+    return getattr(model.backend, "similarity", None)
+
+
+def _retrieve_then_read(retriever: SentenceSimilarity, context: str, questions: list[str],
+                        candidates: list[list[Span]], threshold: float) -> list[Span | None]:
+    """Per question: ``None`` unless a candidate reaches ``threshold``, else the candidate
+    with the best rank (span score and its sentence's retrieval probability)."""
+    answered = [any(s.score is not None and s.score >= threshold for s in spans)
+                for spans in candidates]
+    if not any(answered):
+        return [None] * len(questions)
+    bounds = sentence_bounds(context, prose=True)
+    asked = [q for q, yes in zip(questions, answered, strict=True) if yes]
+    cosines = retriever.relevance(asked, [context[s:e] for s, e in bounds])
+    log_p = iter((cosines / SENTENCE_TEMPERATURE).log_softmax(-1).tolist())
+    best: list[Span | None] = []
+    for spans, yes in zip(candidates, answered, strict=True):
+        if not yes:
+            best.append(None)
+            continue
+        row = next(log_p)
+
+        def rank(span: Span, row: list[float] = row) -> float:
+            sentence = next((n for n, (_, end) in enumerate(bounds) if (span.start or 0) < end),
+                            len(bounds) - 1)
+            return math.log(max(span.score or 0.0, 1e-9)) + SENTENCE_WEIGHT * row[sentence]
+
+        best.append(max(spans, key=rank))
+    return best
 
 
 def _question_list(entry: object, where: str) -> tuple[list[str], bool]:
