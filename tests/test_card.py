@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from seqgpt.backends.compact import CONFIG, WEIGHTS
-from seqgpt.train.card import write_card
+from seqgpt.train.card import refresh_card, write_card
 from seqgpt.types import SeqGPTError
 
 
@@ -67,3 +67,26 @@ def test_a_bad_inference_option_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(SeqGPTError, match="unknown option 'simlarity'"):
         write_card(run, out, [data], scores, {"simlarity": 0.5})
     assert not out.exists()
+
+
+def test_refresh_replaces_only_the_measured_tables(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    card = write_card(run, out, [data], scores, notes="## Depth\n\nFive layers.")
+    before = card.read_text()
+    scores.write_text(json.dumps({
+        "settings": {"limit": 200, "seed": 0, "date": "2026-12-03"},
+        "model": {"wnut17 (extract)": 44.0}, "baseline": {"wnut17 (extract)": 3.0},
+        "model_zero_shot_average": 44.0, "baseline_zero_shot_average": 3.0}))
+    refresh_card(out, scores, None, note="Labels read with `query: `.")
+    text = card.read_text()
+    assert "| wnut17 (extract) | 44.0 | 3.0 |" in text and "| 40.0 | 1.0 |" not in text
+    assert "## Re-measured with the weights unchanged\n\nLabels read with `query: `." in text
+    # the training sections, the notes and the licences are the run's, as before
+    assert text.split("## Re-measured")[0] == before.split("## Zero-shot")[0]
+    assert text.split("## Licences")[1] == before.split("## Licences")[1]
+    refresh_card(out, scores, None, note="Again.")  # a second refresh keeps one note
+    assert card.read_text().count("## Re-measured") == 1 and "Again." in card.read_text()
+    (out / "MODEL_CARD.md").write_text("# a card by hand\n")
+    with pytest.raises(SeqGPTError, match="no '## Zero-shot dev sets"):
+        refresh_card(out, scores, None)

@@ -3,6 +3,8 @@
     python -m seqgpt.train.card runs/l5 seqgpt/weights/default --data runs/stage_mix.jsonl \\
         --scores zero_shot.json --tasks tasks.json --inference similarity_weight=0.7 \\
         --notes notes.md
+    python -m seqgpt.train.card --refresh seqgpt/weights/default --scores zero_shot.json \\
+        --tasks tasks.json --notes what_changed.md
 
 The card lists the base encoder, the training data (datasets and instance counts read from
 the mixture file), the steps and settings, the dev curve from ``log.jsonl``, the zero-shot
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import sys
 from collections import Counter
@@ -97,27 +100,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     ]
     if notes.strip():
         lines += [notes.strip(), ""]
-    if scores:
-        table = json.loads(scores.read_text(encoding="utf-8"))
-        lines += ["## Zero-shot dev sets (reported split; never trained on)", ""]
-        if "settings" in table:
-            how = table["settings"]
-            lines += [f"Measured on {how['date']}: `python benchmarks/zero_shot.py --limit "
-                      f"{how['limit']} --seed {how['seed']}` ({how['limit']} instances per set), "
-                      "model and baseline in the same run, with the inference options above.", ""]
-        columns = ["model", "baseline"] + (["previous"] if "previous" in table else [])
-        titles = {"model": "this model", "baseline": "untrained baseline",
-                  "previous": "model shipped before"}
-        lines += ["| dataset (task) | " + " | ".join(titles[c] for c in columns) + " |",
-                  "|---|" + "---|" * len(columns),
-                  *(f"| {_mark(row)} | "
-                    + " | ".join(f"{table[c].get(row, float('nan')):.1f}" for c in columns)
-                    + " |" for row in sorted(table["model"])),
-                  "| **zero-shot average** | "
-                  + " | ".join(f"{table[f'{c}_zero_shot_average']:.1f}" for c in columns)
-                  + " |", ""]
-    if task_scores:
-        lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
+    lines += _measured_sections(scores, task_scores)
     used = sorted(name for name in counts if name in RESTRICTIVE)
     lines += ["## Licences", "",
               "The weights derive from training data under various licences (see the data "
@@ -230,6 +213,73 @@ def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
     return path
 
 
+def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
+                 note: str = "") -> Path:
+    """Re-measure a shipped model's card: its zero-shot and composite-task tables are replaced
+    by the ones in ``scores`` / ``task_scores`` (each kept where not given), everything else
+    stays. For a change of code around unchanged weights (how a task is composed, how the
+    sentence encoder reads labels) when the run that trained them is no longer at hand;
+    ``note`` (markdown) says what changed and goes before the tables."""
+    path = folder / "MODEL_CARD.md"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SeqGPTError(f"{path}: cannot read the card to refresh ({error.strerror})") from None
+    # sections start at their "## " heading; the first piece is the title and what precedes
+    pieces = re.split(r"(?m)^(?=## )", text)
+    heads = [piece.split("\n", 1)[0] for piece in pieces]
+    if _ZERO_SHOT_HEAD not in heads and _TASKS_HEAD not in heads:
+        raise SeqGPTError(f"{path}: no '{_ZERO_SHOT_HEAD}' or '{_TASKS_HEAD}' section; "
+                          "write the card with this module first")
+    fresh = {_ZERO_SHOT_HEAD: _measured_sections(scores, None),
+             _TASKS_HEAD: _measured_sections(None, task_scores)}
+    out: list[str] = []
+    noted = not note.strip()
+    for head, piece in zip(heads, pieces, strict=True):
+        if head == _REFRESH_HEAD:
+            continue
+        if head in fresh and not noted:
+            out.append("\n".join([_REFRESH_HEAD, "", note.strip(), "", ""]))
+            noted = True
+        out.append("\n".join(fresh[head]) + "\n" if fresh.get(head) else piece)
+    path.write_text("".join(out), encoding="utf-8")
+    return path
+
+
+_ZERO_SHOT_HEAD = "## Zero-shot dev sets (reported split; never trained on)"
+_TASKS_HEAD = "## Composite tasks (relations, events, reading comprehension, NLI, slots)"
+_REFRESH_HEAD = "## Re-measured with the weights unchanged"
+_LICENCES_HEAD = "## Licences"
+
+
+def _measured_sections(scores: Path | None, task_scores: Path | None) -> list[str]:
+    """The zero-shot table (``benchmarks/zero_shot.py --json``) and the composite-task table
+    (``seqgpt eval-tasks --json``), each where given."""
+    lines: list[str] = []
+    if scores:
+        table = json.loads(scores.read_text(encoding="utf-8"))
+        lines += [_ZERO_SHOT_HEAD, ""]
+        if "settings" in table:
+            how = table["settings"]
+            lines += [f"Measured on {how['date']}: `python benchmarks/zero_shot.py --limit "
+                      f"{how['limit']} --seed {how['seed']}` ({how['limit']} instances per set), "
+                      "model and baseline in the same run, with the inference options above.", ""]
+        columns = ["model", "baseline"] + (["previous"] if "previous" in table else [])
+        titles = {"model": "this model", "baseline": "untrained baseline",
+                  "previous": "model shipped before"}
+        lines += ["| dataset (task) | " + " | ".join(titles[c] for c in columns) + " |",
+                  "|---|" + "---|" * len(columns),
+                  *(f"| {_mark(row)} | "
+                    + " | ".join(f"{table[c].get(row, float('nan')):.1f}" for c in columns)
+                    + " |" for row in sorted(table["model"])),
+                  "| **zero-shot average** | "
+                  + " | ".join(f"{table[f'{c}_zero_shot_average']:.1f}" for c in columns)
+                  + " |", ""]
+    if task_scores:
+        lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
+    return lines
+
+
 def _tasks_section(report: dict[str, Any]) -> list[str]:
     """The composite-task table of a ``seqgpt eval-tasks --json`` report, with its command."""
     limit = f" --limit {report['limit']}" if report.get("limit") else ""
@@ -237,7 +287,7 @@ def _tasks_section(report: dict[str, Any]) -> list[str]:
     command = (f"seqgpt eval-tasks{limit} --seed {report.get('seed', 0)}"
                + (f" --threshold {threshold}" if threshold is not None else ""))
     results = [TaskResult(**r) for r in report["results"]]
-    return ["## Composite tasks (relations, events, reading comprehension, NLI, slots)", "",
+    return [_TASKS_HEAD, "",
             f"Measured with `{command}` (evaluation split of each dataset; a dataset of the "
             "zero-shot dev set was never trained on, the others are held-out splits of "
             "trained-on datasets).", "", format_table(results), ""]
@@ -251,9 +301,13 @@ def _mark(row: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="export a run's best model with its card")
-    parser.add_argument("run", type=Path)
-    parser.add_argument("out", type=Path)
-    parser.add_argument("--data", type=Path, action="append", required=True)
+    parser.add_argument("run", type=Path, nargs="?")
+    parser.add_argument("out", type=Path, nargs="?")
+    parser.add_argument("--data", type=Path, action="append", default=[],
+                        help="a mixture file the run trained on (repeatable; required)")
+    parser.add_argument("--refresh", type=Path, default=None, metavar="FOLDER",
+                        help="instead: replace the measured tables of FOLDER's card with "
+                             "--scores / --tasks (weights unchanged); --notes says what changed")
     parser.add_argument("--scores", type=Path, default=None)
     parser.add_argument("--inference", action="append", default=[], metavar="KEY=VALUE",
                         help="a default inference option to store with the model, e.g. "
@@ -273,6 +327,18 @@ def main() -> int:
         except ValueError:
             parser.error(f"--inference {item!r}: the value must be a number, true or false")
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
+    if args.refresh:
+        if args.run or options or args.data:
+            parser.error("--refresh takes only --scores, --tasks and --notes")
+        if not (args.scores or args.tasks):
+            parser.error("--refresh needs --scores or --tasks (the tables to replace)")
+        try:
+            print(refresh_card(args.refresh, args.scores, args.tasks, notes))
+        except SeqGPTError as error:
+            parser.error(str(error))
+        return 0
+    if not (args.run and args.out and args.data):
+        parser.error("give RUN, OUT and at least one --data (or --refresh FOLDER)")
     try:
         print(write_card(args.run, args.out, args.data, args.scores, options, notes,
                          args.tasks))
