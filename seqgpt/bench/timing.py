@@ -77,7 +77,7 @@ def sentence_floor(nlu: Model, texts: list[str]) -> Callable[[], None]:
         return lambda: None
     similarity = backend.similarity
     similarity(texts[:1], CLASSIFY_LABELS)  # load it, outside the timing
-    queries = sorted((similarity.prefixes[0] + t for t in texts), key=len)
+    queries = sorted((similarity.prefix + t for t in texts), key=len)
     batches = [dict(similarity.tokenizer(queries[i:i + similarity.batch_size], padding=True,
                                          return_tensors="pt"))
                for i in range(0, len(queries), similarity.batch_size)]

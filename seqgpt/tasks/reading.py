@@ -90,7 +90,9 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
         for label in dict.fromkeys(labels):
             calls.setdefault(label, []).append(i)
     retriever = _retriever(model)
-    threshold = model.backend.options.updated(options).threshold if retriever else 0.0
+    # a backend that takes a threshold has options that say its default (and check the call's)
+    backend: Any = model.backend
+    threshold = backend.options.updated(options).threshold if retriever else 0.0
     asked_options = {**options, "threshold": min(threshold, CANDIDATE_FLOOR)} if retriever \
         else options
     found: dict[int, dict[str, list[Span]]] = {i: {} for i in range(len(plans))}
