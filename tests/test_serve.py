@@ -623,7 +623,14 @@ def test_real_model_composite_endpoints() -> None:
                                                       "schema": {"city": "string"}})
         bad = client.post("/v1/entity_type", json={"text": "Tim", "span": [2, 9],
                                                    "types": ["person"]})
+        review = {"context": "The screen is bright. Battery life is poor, it barely lasts a day.",
+                  "questions": "How is the battery?", "unit": "sentence"}
+        sentence = client.post("/v1/answer", json=review)
+        bad_unit = client.post("/v1/answer", json={**review, "unit": "paragraph"})
     assert [s["text"] for s in ner.json()["result"]["spans"]] == ["Tim Cook", "Beijing"]
+    assert sentence.json()["result"]["answer"]["text"] == (
+        "Battery life is poor, it barely lasts a day.")
+    assert bad_unit.status_code == 422 and "unit" in bad_unit.text
     assert [(r["head"]["text"], r["label"], r["tail"]["text"])
             for r in relations.json()["result"]["relations"]] == [
         ("Tim Cook", "works for", "Apple")]

@@ -330,6 +330,16 @@ def test_answers_are_retrieved_then_read_when_the_backend_can() -> None:
     assert quiet.answer(context, "When?", threshold=0.25).text == "1889"
 
 
+def test_a_sentence_answer_is_the_sentence_holding_the_span() -> None:
+    context = "Paris hosted the games in 1900. The tower was finished in 1889."
+    nlu = seqgpt.Model(Scripted({"When?": ["1889"]}))
+    answers = nlu.answer(context, ["When?", "Who?"], unit="sentence")
+    assert answers[0].span == Span("When?", "The tower was finished in 1889.", 32, 63, 0.9)
+    assert answers[1].span is None
+    with pytest.raises(TaskInputError, match="unit must be one of span, sentence"):
+        nlu.answer(context, "When?", unit="clause")
+
+
 def test_prose_sentences_end_at_full_stops_and_line_breaks() -> None:
     from seqgpt.data.sentences import sentence_bounds
 

@@ -40,6 +40,10 @@ def test_answer_prints_one_line_per_question(capsys) -> None:
                      "-q", "When?"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(": ")[0] for line in lines] == ["Who visited, and why?", "When?"]
+    review = "The screen is bright. Battery life is poor, it barely lasts a day."
+    assert cli.main(["answer", review, "-q", "How is the battery?", "--unit", "sentence"]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "How is the battery?: Battery life is poor, it barely lasts a day.")
 
 
 def test_extract_json_output_validates(capsys) -> None:

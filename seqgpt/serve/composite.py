@@ -12,7 +12,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,6 +65,8 @@ class AnswerBody(_Body):
     context: Text
     questions: str | list[str | list[str]] = Field(
         description="one question, a list, or (for a list of contexts) one list per context")
+    unit: Literal["span", "sentence"] = Field(
+        "span", description="answer with the span found or the whole sentence holding it")
 
 
 class SlotsBody(_Body):

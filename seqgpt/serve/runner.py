@@ -146,12 +146,20 @@ class _Run:
 
 class _BatchedBackend:
     """A backend whose calls go through the batcher; it answers for the real one otherwise
-    (its ``name`` and ``options``, which tasks read to choose what to ask for)."""
+    (its ``name``, ``options`` and sentence encoder, which tasks read to choose what to ask
+    for)."""
 
     def __init__(self, run: _Run, model: Model) -> None:
         self.run = run
         self.name = model.backend.name
         self.options = getattr(model.backend, "options", None)
+        self._backend = model.backend
+
+    @property
+    def similarity(self) -> Any:
+        """The real backend's sentence encoder, if it has one (``answer`` ranks a context's
+        sentences with it, in the request's thread): loaded on first use, as there."""
+        return getattr(self._backend, "similarity", None)
 
     def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Any]:
         return self.run.model_call("extract", texts, labels, options)

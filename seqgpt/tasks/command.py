@@ -58,6 +58,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    '-q "When?"', what="context")
     ans.add_argument("-q", "--question", action="append", required=True, dest="questions",
                      help="a question (repeat for several); a question may contain commas")
+    ans.add_argument("--unit", choices=("span", "sentence"), default="span",
+                     help="answer with the span found (default) or the whole sentence holding "
+                          "it (for answers that are clauses, such as opinions in reviews)")
     ans.set_defaults(func=_run, render=_answer)
 
     sl = _command(subparsers, "slots", "fill slots and detect the intent of TEXT",
@@ -167,7 +170,8 @@ def _call(nlu: Any, args: argparse.Namespace, inputs: list[Any],
     if name == "events":
         return nlu.events(inputs, args.schema, **options)
     if name == "answer":
-        return nlu.answer(inputs, [list(args.questions) for _ in inputs], **options)
+        return nlu.answer(inputs, [list(args.questions) for _ in inputs], unit=args.unit,
+                          **options)
     if name == "slots":
         return nlu.slots(inputs, args.slots, args.intents, **options)
     if name == "nli":

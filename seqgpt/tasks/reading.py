@@ -65,12 +65,25 @@ class Answer:
 Questions = str | list[str]
 
 
+#: What an answer can be: the span found, or the whole sentence holding it.
+UNITS = ("span", "sentence")
+
+
 def answer(model: Model, context: str | list[str], questions: Questions | list[Questions],
+           unit: str = "span",
            **options: Any) -> Answer | list[Answer] | list[Answer | list[Answer]]:
     """Answer ``questions`` (one string or a list) from ``context``: one :class:`Answer` per
     question, in order. For a list of contexts give a list of questions (or question lists),
     one per context. Each question is answered on its own (its answer does not depend on the
-    other questions asked with it); contexts asking the same question share one call."""
+    other questions asked with it); contexts asking the same question share one call.
+
+    ``unit="sentence"`` answers with the whole sentence holding the span found (its score is
+    the span's), for questions whose answers are clauses rather than names or numbers
+    (opinions in reviews: on subjqa's selection split answerable token F1 is 12.9 as spans,
+    26.0 as sentences; on drcd's, whose answers are names and numbers, token F1 falls from 29.6
+    to 15.2; 200 questions each)."""
+    if unit not in UNITS:
+        raise TaskInputError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
     batch, single = common.texts(context, "context")
     asked = [questions] if single else questions
     if not isinstance(asked, list) or len(asked) != len(batch):
@@ -107,9 +120,20 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
             best = [common.best(candidates) for candidates in spans]
         else:
             best = _retrieve_then_read(retriever, batch[i], labels, spans, threshold)
+        if unit == "sentence":
+            best = [_sentence_of(span, batch[i]) for span in best]
         mine = [Answer(q, span) for q, span in zip(originals, best, strict=True)]
         answers.append(mine[0] if one else mine)
     return answers[0] if single else answers
+
+
+def _sentence_of(span: Span | None, context: str) -> Span | None:
+    """The sentence of ``context`` where ``span`` starts, as a span with its label and score."""
+    if span is None or span.start is None:
+        return span
+    start, end = next(((s, e) for s, e in sentence_bounds(context, prose=True)
+                       if span.start < e), (span.start, span.end or span.start))
+    return Span(span.label, context[start:end], start, end, span.score)
 
 
 def _retriever(model: Model) -> SentenceSimilarity | None:
