@@ -336,6 +336,8 @@ def test_a_sentence_answer_is_the_sentence_holding_the_span() -> None:
     answers = nlu.answer(context, ["When?", "Who?"], unit="sentence")
     assert answers[0].span == Span("When?", "The tower was finished in 1889.", 32, 63, 0.9)
     assert answers[1].span is None
+    crossing = seqgpt.Model(Scripted({"What?": ["1900. The tower"]}))
+    assert crossing.answer(context, "What?", unit="sentence").text == context
     with pytest.raises(TaskInputError, match="unit must be one of span, sentence"):
         nlu.answer(context, "When?", unit="clause")
 

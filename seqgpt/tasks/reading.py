@@ -128,11 +128,13 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
 
 
 def _sentence_of(span: Span | None, context: str) -> Span | None:
-    """The sentence of ``context`` where ``span`` starts, as a span with its label and score."""
-    if span is None or span.start is None:
+    """The sentences of ``context`` that ``span`` touches (one, unless it crosses an end), as a
+    span with its label and score."""
+    if span is None or span.start is None or span.end is None:
         return span
-    start, end = next(((s, e) for s, e in sentence_bounds(context, prose=True)
-                       if span.start < e), (span.start, span.end or span.start))
+    touched = [(s, e) for s, e in sentence_bounds(context, prose=True)
+               if s < span.end and span.start < e] or [(span.start, span.end)]
+    start, end = touched[0][0], touched[-1][1]
     return Span(span.label, context[start:end], start, end, span.score)
 
 
