@@ -18,10 +18,10 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from seqgpt import prompt
-from seqgpt.data.sentences import sentence_bounds
+from seqgpt.data.sentences import Located, sentence_bounds, sentence_span
 from seqgpt.tasks import common
 from seqgpt.tasks.common import TaskInputError
 from seqgpt.types import Span
@@ -116,25 +116,33 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
     answers: list[Answer | list[Answer]] = []
     for i, (originals, labels, one) in enumerate(plans):
         spans = [found[i].get(label, []) for label in labels]
+        bounds = sentence_bounds(batch[i], prose=True) if retriever or unit == "sentence" \
+            else []
         if retriever is None:
             best = [common.best(candidates) for candidates in spans]
         else:
-            best = _retrieve_then_read(retriever, batch[i], labels, spans, threshold)
+            best = _retrieve_then_read(retriever, batch[i], bounds, labels, spans, threshold)
         if unit == "sentence":
-            best = [_sentence_of(span, batch[i]) for span in best]
+            best = [_sentence_of(span, batch[i], bounds) for span in best]
         mine = [Answer(q, span) for q, span in zip(originals, best, strict=True)]
         answers.append(mine[0] if one else mine)
     return answers[0] if single else answers
 
 
-def _sentence_of(span: Span | None, context: str) -> Span | None:
+def _sentences(span: Span, bounds: list[tuple[int, int]]) -> tuple[int, int]:
+    """The first and last sentence ``span`` touches (spans of the model have offsets)."""
+    assert span.start is not None and span.end is not None
+    return sentence_span(cast(Located, span), bounds)
+
+
+def _sentence_of(span: Span | None, context: str,
+                 bounds: list[tuple[int, int]]) -> Span | None:
     """The sentences of ``context`` that ``span`` touches (one, unless it crosses an end), as a
     span with its label and score."""
-    if span is None or span.start is None or span.end is None:
-        return span
-    touched = [(s, e) for s, e in sentence_bounds(context, prose=True)
-               if s < span.end and span.start < e] or [(span.start, span.end)]
-    start, end = touched[0][0], touched[-1][1]
+    if span is None:
+        return None
+    first, last = _sentences(span, bounds)
+    start, end = bounds[first][0], bounds[last][1]
     return Span(span.label, context[start:end], start, end, span.score)
 
 
@@ -145,7 +153,8 @@ def _retriever(model: Model) -> SentenceSimilarity | None:
     return getattr(model.backend, "similarity", None)
 
 
-def _retrieve_then_read(retriever: SentenceSimilarity, context: str, questions: list[str],
+def _retrieve_then_read(retriever: SentenceSimilarity, context: str,
+                        bounds: list[tuple[int, int]], questions: list[str],
                         candidates: list[list[Span]], threshold: float) -> list[Span | None]:
     """Per question: ``None`` unless a candidate reaches ``threshold``, else the candidate
     with the best rank (span score and its sentence's retrieval probability)."""
@@ -153,7 +162,6 @@ def _retrieve_then_read(retriever: SentenceSimilarity, context: str, questions: 
                 for spans in candidates]
     if not any(answered):
         return [None] * len(questions)
-    bounds = sentence_bounds(context, prose=True)
     asked = [q for q, yes in zip(questions, answered, strict=True) if yes]
     cosines = retriever.relevance(asked, [context[s:e] for s, e in bounds])
     log_p = iter((cosines / SENTENCE_TEMPERATURE).log_softmax(-1).tolist())
@@ -165,8 +173,7 @@ def _retrieve_then_read(retriever: SentenceSimilarity, context: str, questions: 
         row = next(log_p)
 
         def rank(span: Span, row: list[float] = row) -> float:
-            sentence = next((n for n, (_, end) in enumerate(bounds) if (span.start or 0) < end),
-                            len(bounds) - 1)
+            sentence = _sentences(span, bounds)[0]  # where it starts
             return math.log(max(span.score or 0.0, 1e-9)) + SENTENCE_WEIGHT * row[sentence]
 
         best.append(max(spans, key=rank))

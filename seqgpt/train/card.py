@@ -100,7 +100,10 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     ]
     if notes.strip():
         lines += [notes.strip(), ""]
-    lines += _measured_sections(scores, task_scores)
+    if scores:
+        lines += _scores_section(json.loads(scores.read_text(encoding="utf-8")))
+    if task_scores:
+        lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
     used = sorted(name for name in counts if name in RESTRICTIVE)
     lines += ["## Licences", "",
               "The weights derive from training data under various licences (see the data "
@@ -231,8 +234,11 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
     if _ZERO_SHOT_HEAD not in heads and _TASKS_HEAD not in heads:
         raise SeqGPTError(f"{path}: no '{_ZERO_SHOT_HEAD}' or '{_TASKS_HEAD}' section; "
                           "write the card with this module first")
-    fresh = {_ZERO_SHOT_HEAD: _measured_sections(scores, None),
-             _TASKS_HEAD: _measured_sections(None, task_scores)}
+    fresh = {
+        _ZERO_SHOT_HEAD: _scores_section(json.loads(scores.read_text(encoding="utf-8")))
+        if scores else None,
+        _TASKS_HEAD: _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
+        if task_scores else None}
     out: list[str] = []
     noted = not note.strip()
     for head, piece in zip(heads, pieces, strict=True):
@@ -241,7 +247,8 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
         if head in fresh and not noted:
             out.append("\n".join([_REFRESH_HEAD, "", note.strip(), "", ""]))
             noted = True
-        out.append("\n".join(fresh[head]) + "\n" if fresh.get(head) else piece)
+        section = fresh.get(head)
+        out.append("\n".join(section) + "\n" if section else piece)
     path.write_text("".join(out), encoding="utf-8")
     return path
 
@@ -249,35 +256,27 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
 _ZERO_SHOT_HEAD = "## Zero-shot dev sets (reported split; never trained on)"
 _TASKS_HEAD = "## Composite tasks (relations, events, reading comprehension, NLI, slots)"
 _REFRESH_HEAD = "## Re-measured with the weights unchanged"
-_LICENCES_HEAD = "## Licences"
 
 
-def _measured_sections(scores: Path | None, task_scores: Path | None) -> list[str]:
-    """The zero-shot table (``benchmarks/zero_shot.py --json``) and the composite-task table
-    (``seqgpt eval-tasks --json``), each where given."""
-    lines: list[str] = []
-    if scores:
-        table = json.loads(scores.read_text(encoding="utf-8"))
-        lines += [_ZERO_SHOT_HEAD, ""]
-        if "settings" in table:
-            how = table["settings"]
-            lines += [f"Measured on {how['date']}: `python benchmarks/zero_shot.py --limit "
-                      f"{how['limit']} --seed {how['seed']}` ({how['limit']} instances per set), "
-                      "model and baseline in the same run, with the inference options above.", ""]
-        columns = ["model", "baseline"] + (["previous"] if "previous" in table else [])
-        titles = {"model": "this model", "baseline": "untrained baseline",
-                  "previous": "model shipped before"}
-        lines += ["| dataset (task) | " + " | ".join(titles[c] for c in columns) + " |",
-                  "|---|" + "---|" * len(columns),
-                  *(f"| {_mark(row)} | "
-                    + " | ".join(f"{table[c].get(row, float('nan')):.1f}" for c in columns)
-                    + " |" for row in sorted(table["model"])),
-                  "| **zero-shot average** | "
-                  + " | ".join(f"{table[f'{c}_zero_shot_average']:.1f}" for c in columns)
-                  + " |", ""]
-    if task_scores:
-        lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
-    return lines
+def _scores_section(table: dict[str, Any]) -> list[str]:
+    """The zero-shot table of a ``benchmarks/zero_shot.py --json`` report, with its command."""
+    lines = [_ZERO_SHOT_HEAD, ""]
+    if "settings" in table:
+        how = table["settings"]
+        lines += [f"Measured on {how['date']}: `python benchmarks/zero_shot.py --limit "
+                  f"{how['limit']} --seed {how['seed']}` ({how['limit']} instances per set), "
+                  "model and baseline in the same run, with the inference options above.", ""]
+    columns = ["model", "baseline"] + (["previous"] if "previous" in table else [])
+    titles = {"model": "this model", "baseline": "untrained baseline",
+              "previous": "model shipped before"}
+    return lines + [
+        "| dataset (task) | " + " | ".join(titles[c] for c in columns) + " |",
+        "|---|" + "---|" * len(columns),
+        *(f"| {_mark(row)} | "
+          + " | ".join(f"{table[c].get(row, float('nan')):.1f}" for c in columns)
+          + " |" for row in sorted(table["model"])),
+        "| **zero-shot average** | "
+        + " | ".join(f"{table[f'{c}_zero_shot_average']:.1f}" for c in columns) + " |", ""]
 
 
 def _tasks_section(report: dict[str, Any]) -> list[str]:
