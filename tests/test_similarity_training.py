@@ -14,6 +14,7 @@ from seqgpt.data.instance import AtomicInstance
 from seqgpt.encoders import E5_SMALL
 from seqgpt.model.sentence import SentenceSimilarity
 from seqgpt.train import similarity
+from seqgpt.train.loop import cli
 from seqgpt.types import SeqGPTError
 
 
@@ -125,5 +126,5 @@ def test_command_names_a_missing_file(tmp_path: Path, monkeypatch: pytest.Monkey
                                       capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setattr("sys.argv", ["similarity", "--data", str(tmp_path / "nope.jsonl"),
                                      "--out", str(tmp_path / "run")])
-    assert similarity._cli() == 2
+    assert cli(similarity.main) == 2
     assert "nope.jsonl: cannot read the file" in capsys.readouterr().err

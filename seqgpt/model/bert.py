@@ -131,11 +131,18 @@ class Bert(nn.Module):
         self.embeddings = _Embeddings(config, word_embeddings)
         self.encoder = _Stack(config)
 
-    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                frozen_below: int = 0) -> torch.Tensor:
+        """``frozen_below``: the embeddings and the first N layers run without a graph (a
+        trainer that trains only the layers above them saves their memory and backward)."""
         # Boolean mask broadcast over heads and query positions: padded keys are ignored.
         keep = attention_mask.bool()[:, None, None, :]
-        x = self.embeddings(input_ids)
-        for layer in self.encoder.layer:
+        layers = self.encoder.layer
+        with torch.set_grad_enabled(torch.is_grad_enabled() and not frozen_below):
+            x = self.embeddings(input_ids)
+            for layer in layers[:frozen_below]:
+                x = layer(x, keep)
+        for layer in layers[frozen_below:]:
             x = layer(x, keep)
         return x
 

@@ -5,7 +5,12 @@
 - :func:`append_record` / :func:`read_records`: the run folder's ``log.jsonl``.
 - :class:`EarlyStopping`: the best dev score, the evaluations since it, and the patience check;
   :class:`StopsEarly` shows them on a trainer as ``best``, ``since_best`` and ``stopped``.
-- :func:`save_state` / :func:`load_state`: checkpoints, written atomically and read as data.
+- :func:`save_state` / :func:`load_state`: checkpoints, written atomically and read as data;
+  :func:`save_run` / :func:`resume_run`: the checkpoint of the encoder-layer trainers
+  (``seqgpt.train.similarity``, ``seqgpt.train.pairs``): weights, optimiser, schedule, data order.
+- :func:`log_record`: a progress line on stderr that also goes into the log.
+- :func:`add_flags` / :func:`cli`: a trainer's settings dataclass as command-line flags, and its
+  command's error handling.
 
 The trainers decide *what* goes into a record or a checkpoint (their keys are the resume format
 of existing run folders); this module only decides *how* it is computed, written and read.
@@ -16,9 +21,13 @@ two checkpoint functions.
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
-from dataclasses import dataclass
+import random
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +167,58 @@ def load_state(path: Path, map_location: str | None = None) -> dict[str, Any] | 
         return None
     state: dict[str, Any] = torch.load(path, weights_only=True, map_location=map_location)
     return state
+
+
+def save_run(path: Path, weights: dict[str, Any], optimiser: Any, scheduler: Any,
+             rng: random.Random, order: list[int], step: int, early: EarlyStopping) -> None:
+    """The checkpoint of a trainer that shuffles its data with ``rng`` into ``order``."""
+    save_state(path, {"weights": weights, "optimiser": optimiser.state_dict(),
+                      "scheduler": scheduler.state_dict(), "rng": rng.getstate(),
+                      "order": order, "step": step, "early": early.state()})
+
+
+def resume_run(path: Path, model: Any, optimiser: Any, scheduler: Any, rng: random.Random,
+               early: EarlyStopping) -> tuple[list[int], int]:
+    """Load :func:`save_run`'s checkpoint into these objects and return its ``(order, step)``;
+    ``([], 0)`` when there is none (a fresh run)."""
+    resumed = load_state(path)
+    if resumed is None:
+        return [], 0
+    model.load_state_dict(resumed["weights"], strict=False)
+    optimiser.load_state_dict(resumed["optimiser"])
+    scheduler.load_state_dict(resumed["scheduler"])
+    rng.setstate(resumed["rng"])
+    early.load(resumed["early"])
+    print(f"resuming at step {resumed['step']}", file=sys.stderr)
+    return resumed["order"], resumed["step"]
+
+
+def log_record(run: Path, record: dict[str, Any]) -> None:
+    """Print ``record`` as a progress line on stderr and add it to the run's log."""
+    print(json.dumps(record), file=sys.stderr, flush=True)
+    append_record(run, record)
+
+
+def add_flags(parser: argparse.ArgumentParser, defaults: Any, helps: dict[str, str]) -> None:
+    """One ``--flag`` per field of the settings dataclass ``defaults`` (booleans as
+    ``--x/--no-x``), each help ending with its default."""
+    for name, value in asdict(defaults).items():
+        flag = "--" + name.replace("_", "-")
+        if isinstance(value, bool):
+            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value,
+                                help=f"{helps[name]} (default: {value})")
+        else:
+            parser.add_argument(flag, type=type(value), default=value,
+                                help=f"{helps[name]} (default: {value})")
+
+
+def cli(main: Callable[[], int]) -> int:
+    """Run a trainer's ``main``; a bad file or dataset name is said in one line, exit 2, no
+    traceback."""
+    from seqgpt.errors import SeqGPTError
+
+    try:
+        return main()
+    except (SeqGPTError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

@@ -38,7 +38,15 @@ from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.encoders import E5_PREFIX, E5_SMALL, e5_tokenizer, load_encoder, mean_pool
 from seqgpt.model.bert import Bert
-from seqgpt.train.loop import EarlyStopping, append_record, load_state, save_state, warmup_cosine
+from seqgpt.train.loop import (
+    EarlyStopping,
+    add_flags,
+    cli,
+    log_record,
+    resume_run,
+    save_run,
+    warmup_cosine,
+)
 
 #: Classification sets of kind ``cls`` whose text is a pair and whose labels are yes/no.
 PAIR_DATASETS = frozenset({"fewclue/bustm", "fewclue/csl", "fewclue/cluewsc"})
@@ -103,15 +111,8 @@ class _Embedder:
     def __call__(self, texts: list[str]) -> torch.Tensor:
         batch = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens,
                                return_tensors="pt")
-        ids, mask = batch["input_ids"], batch["attention_mask"]
-        keep = mask.bool()[:, None, None, :]
-        layers = self.encoder.encoder.layer
-        with torch.no_grad():
-            x = self.encoder.embeddings(ids)
-            for layer in layers[:self.split]:
-                x = layer(x, keep)
-        for layer in layers[self.split:]:
-            x = layer(x, keep)
+        mask = batch["attention_mask"]
+        x = self.encoder(batch["input_ids"], mask, frozen_below=self.split)
         return torch.nn.functional.normalize(mean_pool(x, mask).float(), dim=-1)
 
 
@@ -153,16 +154,8 @@ def train(data: list[LabelledText], out: Path, args: SimilarityArgs,
     embed = _Embedder(encoder, tokenizer, args.train_layers, args.max_tokens)
     top = encoder.encoder.layer[embed.split:]
     out.mkdir(parents=True, exist_ok=True)
-    rng, order, step, early = random.Random(args.seed), [], 0, EarlyStopping()
-    resumed = load_state(out / _CHECKPOINT)
-    if resumed is not None:
-        encoder.load_state_dict(resumed["weights"], strict=False)
-        optimiser.load_state_dict(resumed["optimiser"])
-        scheduler.load_state_dict(resumed["scheduler"])
-        rng.setstate(resumed["rng"])
-        order, step = resumed["order"], resumed["step"]
-        early.load(resumed["early"])
-        print(f"resuming at step {step}", file=sys.stderr)
+    rng, early = random.Random(args.seed), EarlyStopping()
+    order, step = resume_run(out / _CHECKPOINT, encoder, optimiser, scheduler, rng, early)
     started, first = time.time(), step
     while step < args.steps:
         if len(order) < args.batch_size:
@@ -183,30 +176,22 @@ def train(data: list[LabelledText], out: Path, args: SimilarityArgs,
         step += 1
         if step % args.log_every == 0:
             rate = (step - first) * args.batch_size / (time.time() - started)
-            _record(out, {"step": step, "loss": round(loss.item(), 4),
-                          "texts_per_s": round(rate, 1)})
+            log_record(out, {"step": step, "loss": round(loss.item(), 4),
+                             "texts_per_s": round(rate, 1)})
         if step % args.save_every == 0 or step == args.steps:
             top.eval()
             weights = {k: v.detach().clone() for k, v in encoder.state_dict().items() if k in keys}
             score = evaluate(encoder) if evaluate else float(step)
-            _record(out, {"step": step, "dev": round(score, 2)})
+            log_record(out, {"step": step, "dev": round(score, 2)})
             if early.update(score):
                 save_file({k: v.half().contiguous() for k, v in weights.items()},
                           str(out / SIMILARITY))
-            save_state(out / _CHECKPOINT, {
-                "weights": weights, "optimiser": optimiser.state_dict(),
-                "scheduler": scheduler.state_dict(), "rng": rng.getstate(), "order": order,
-                "step": step, "early": early.state()})
+            save_run(out / _CHECKPOINT, weights, optimiser, scheduler, rng, order, step, early)
     (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
     return out / SIMILARITY
 
 
 _CHECKPOINT = "similarity_checkpoint.pt"
-
-
-def _record(out: Path, record: dict[str, float]) -> None:
-    print(json.dumps(record), file=sys.stderr, flush=True)
-    append_record(out, record)
 
 
 @torch.no_grad()
@@ -255,14 +240,7 @@ def main() -> int:
                         help="zero-shot dev datasets (their selection splits) that pick the "
                              "best step by cosine accuracy")
     parser.add_argument("--dev-limit", type=int, default=100, help="instances per dev dataset")
-    for name, value in asdict(SimilarityArgs()).items():
-        flag = "--" + name.replace("_", "-")
-        if isinstance(value, bool):
-            parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=value,
-                                help=f"{_HELP[name]} (default: {value})")
-        else:
-            parser.add_argument(flag, type=type(value), default=value,
-                                help=f"{_HELP[name]} (default: {value})")
+    add_flags(parser, SimilarityArgs(), _HELP)
     raw = parser.parse_args()
     args = SimilarityArgs(**{k: getattr(raw, k) for k in asdict(SimilarityArgs())})
     data = labelled_texts([i for path in raw.data for i in read_jsonl(path)])
@@ -280,15 +258,5 @@ def main() -> int:
     return 0
 
 
-def _cli() -> int:
-    from seqgpt.errors import SeqGPTError
-
-    try:
-        return main()
-    except (SeqGPTError, OSError) as error:  # a bad file or dataset name: say so, no traceback
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-
-
 if __name__ == "__main__":
-    sys.exit(_cli())
+    sys.exit(cli(main))
