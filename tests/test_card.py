@@ -90,3 +90,47 @@ def test_refresh_replaces_only_the_measured_tables(tmp_path: Path) -> None:
     (out / "MODEL_CARD.md").write_text("# a card by hand\n")
     with pytest.raises(SeqGPTError, match="no '## Zero-shot dev sets"):
         refresh_card(out, scores, None)
+
+
+def _pairs_run(tmp_path: Path) -> Path:
+    run = tmp_path / "pairs"
+    run.mkdir(parents=True)
+    (run / "pairs.safetensors").write_bytes(b"reader")
+    (run / "data.json").write_text(json.dumps({"ocnli": 10, "snli": 20}))
+    (run / "args.json").write_text(json.dumps({"steps": 600, "batch_size": 32,
+                                               "train_layers": 4}))
+    (run / "log.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"step": 300, "loss": 0.9, "pairs_per_s": 28.5},
+        {"dev_sets": {"sick2014": 50.0, "snli": 60.0}}, {"step": 300, "dev": 55.0},
+        {"dev_sets": {"sick2014": 54.0, "snli": 70.0}}, {"step": 600, "dev": 62.0}]))
+    return run
+
+
+def test_refresh_adds_the_pair_reader_before_the_licences(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    card = write_card(run, out, [data], scores)
+    refresh_card(out, scores, None, note="Labels read with `query: `.")
+    refresh_card(out, None, None, pairs_run=_pairs_run(tmp_path))
+    assert "## Re-measured with the weights unchanged\n\nLabels read with" in card.read_text()
+    assert (out / "pairs.safetensors").read_bytes() == b"reader"
+    text = card.read_text()
+    reader = text.split("## NLI pair reader (`pairs.safetensors`)")[1].split("## Licences")[0]
+    assert "top 4 layers" in reader and "600 steps x 32 pairs" in reader
+    assert "28.5 pairs/s" in reader and "`ocnli` 10, `snli` 20" in reader
+    assert "kept: step 600" in reader
+    assert "| step | sick2014 | snli | mean |" in reader
+    assert "| 600 | 54.0 | 70.0 | 62.0 |" in reader
+    # refreshed again: still one section
+    refresh_card(out, None, None, pairs_run=_pairs_run(tmp_path / "again"))
+    assert card.read_text().count("## NLI pair reader") == 1
+    with pytest.raises(SeqGPTError, match="not a finished seqgpt.train.pairs run"):
+        refresh_card(out, None, None, pairs_run=tmp_path / "missing")
+
+
+def test_write_card_ships_the_pair_reader(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    text = write_card(run, out, [data], scores, pairs_run=_pairs_run(tmp_path)).read_text()
+    assert (out / "pairs.safetensors").is_file() and "## NLI pair reader" in text
+    assert "`ocnli`: CC BY-NC 2.0" in text  # its data's licences are listed with the mixture's

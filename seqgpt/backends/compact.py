@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
+from seqgpt.model.pairs import PAIRS, label_groups
 from seqgpt.model.spans import (
     Features,
     Featurizer,
@@ -27,6 +28,7 @@ from seqgpt.model.spans import (
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 if TYPE_CHECKING:
+    from seqgpt.model.pairs import PairClassifier
     from seqgpt.model.sentence import SentenceSimilarity
 
 WEIGHTS = "model.safetensors"
@@ -95,6 +97,7 @@ class CompactBackend:
         self.name = name
         self.options = options or CompactOptions()
         self._similarity: SentenceSimilarity | None = None
+        self._pairs: PairClassifier | None = None
 
     @classmethod
     def from_folder(cls, folder: Path, **options: Any) -> CompactBackend:
@@ -118,6 +121,8 @@ class CompactBackend:
                               f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
         tuned = folder / SIMILARITY
         model.similarity_state = load_file(str(tuned)) if tuned.is_file() else None
+        pairs = folder / PAIRS
+        model.pairs_state = load_file(str(pairs)) if pairs.is_file() else None
         # A folder may carry its own defaults (e.g. a threshold picked on dev data).
         defaults = CompactOptions().updated(raw.get("inference", {}))
         return cls(model, model.tokenizer, str(folder), defaults.updated(options))
@@ -153,6 +158,10 @@ class CompactBackend:
             options = dict(options)
             options["label_threshold"] = options.pop("threshold")
         opts = self.options.updated(options)
+        groups = label_groups(labels) if self.model.pairs_state and not opts.multi_label \
+            else None
+        if groups is not None and all("\n" in text for text in texts):
+            return self._classify_pairs(texts, labels, groups, opts)
         blend = not opts.multi_label and opts.similarity_weight > 0 and len(labels) > 1
         cosines = self.similarity(texts, labels, bfloat16=opts.bfloat16) if blend else None
         read = [list(range(len(labels)))] * len(texts)
@@ -178,6 +187,35 @@ class CompactBackend:
                 text=text, labels=chosen,
                 scores={label: round(row[k], 4) for k, label in enumerate(labels)}))
         return results
+
+    def _classify_pairs(self, texts: list[str], labels: list[str],
+                        groups: list[tuple[int, ...]],
+                        opts: CompactOptions) -> list[Classification]:
+        """NLI: each text is ``premise\nhypothesis`` (``compose.pair_text``) and ``labels``
+        name the pair classes; a label scores the pair reader's probability of its classes."""
+        premises, hypotheses = zip(*(text.split("\n", 1) for text in texts), strict=True)
+        probs = self.pairs.probabilities(list(premises), list(hypotheses),
+                                         batch_size=opts.batch_size, bfloat16=opts.bfloat16)
+        scores = torch.stack([probs[:, list(g)].sum(-1) for g in groups], dim=-1)
+        return [Classification(text=text, labels=[labels[int(row.argmax())]],
+                               scores={label: round(float(row[k]), 4)
+                                       for k, label in enumerate(labels)})
+                for text, row in zip(texts, scores, strict=True)]
+
+    @property
+    def pairs(self) -> PairClassifier:
+        """The NLI pair reader of the model folder (``pairs.safetensors``), loaded on first use
+        (sharing word embeddings)."""
+        if self._pairs is None:
+            from seqgpt.model.pairs import PairClassifier
+
+            if not self.model.pairs_state:
+                raise SeqGPTError(f"{self.name} has no pair reader ({PAIRS}); train one with "
+                                  "python -m seqgpt.train.pairs")
+            words = self.model.encoder.embeddings.word_embeddings.weight
+            self._pairs = PairClassifier.from_state(self.model.pairs_state,
+                                                    word_embeddings=words.detach())
+        return self._pairs
 
     @property
     def similarity(self) -> SentenceSimilarity:
@@ -321,6 +359,8 @@ def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
     tuned = model.similarity_state
     if tuned:  # a model fine-tuned from one with a trained sentence encoder keeps it
         write_file(folder / SIMILARITY, safetensors_bytes(tuned))
+    if model.pairs_state:  # and its pair reader
+        write_file(folder / PAIRS, safetensors_bytes(model.pairs_state))
     write_file(folder / CONFIG, json.dumps({"model": model.config.to_dict(),
                                             "inference": inference or {}, "card": card or {}},
                                            indent=2, ensure_ascii=False))

@@ -25,7 +25,9 @@ def nli(model: Model, premise: str | list[str], hypothesis: str | list[str],
         **options: Any) -> Classification | list[Classification]:
     """Whether ``premise`` entails, is neutral to or contradicts ``hypothesis`` (or any other
     pair labels: ``("paraphrase", "not paraphrase")``). Lists of premises and hypotheses are
-    paired in order. The result's ``text`` is the composed pair."""
+    paired in order. The result's ``text`` is the composed pair. A model with an NLI pair reader
+    (the default one: :mod:`seqgpt.model.pairs`) answers NLI label sets (these three, or
+    entailment / not entailment, any order; 蕴含 / 中立 / 矛盾) with it."""
     premises, single = common.texts(premise, "premise")
     hypotheses, single_h = common.texts(hypothesis, "hypothesis")
     if single != single_h or len(premises) != len(hypotheses):

@@ -74,7 +74,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    "HYPOTHESIS", 'seqgpt nli "A man plays a guitar." "A person makes music."',
                    what="pair")
     nli.add_argument("--labels", default="entailment,neutral,contradiction",
-                     help="pair labels (default: entailment,neutral,contradiction)")
+                     help="pair labels (default: entailment,neutral,contradiction); an NLI "
+                          "label set (also entailment,not entailment or 蕴含,中立,矛盾) is read by "
+                          "the default model's pair reader, others by its classifier")
     nli.set_defaults(func=_run, render=_classification)
 
     sen = _command(subparsers, "sentiment", "the sentiment of TEXT",

@@ -4,12 +4,13 @@
         --scores zero_shot.json --tasks tasks.json --inference similarity_weight=0.7 \\
         --notes notes.md
     python -m seqgpt.train.card --refresh seqgpt/weights/default --scores zero_shot.json \\
-        --tasks tasks.json --notes what_changed.md
+        --tasks tasks.json --notes what_changed.md --pairs runs/pairs
 
 The card lists the base encoder, the training data (datasets and instance counts read from
 the mixture file), the steps and settings, the dev curve from ``log.jsonl``, the zero-shot
 table (``benchmarks/zero_shot.py --json``) and the composite-task table (``seqgpt eval-tasks
---json``) when given, and the licences that bind the weights.
+--json``) when given, the NLI pair reader's run (``--pairs``: its weights are copied into the
+folder, its data, settings and dev curve go in the card), and the licences that bind the weights.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from seqgpt.backends.compact import CONFIG, SIMILARITY, WEIGHTS, CompactOptions
 from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.errors import SeqGPTError
 from seqgpt.evaluate.task_result import TaskResult, format_table
+from seqgpt.model.pairs import PAIRS
 from seqgpt.train.loop import read_records
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
@@ -43,11 +45,11 @@ RESTRICTIVE = {
 
 def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
                inference: dict[str, Any] | None = None, notes: str = "",
-               task_scores: Path | None = None) -> Path:
+               task_scores: Path | None = None, pairs_run: Path | None = None) -> Path:
     """Copy the run's best model to ``out`` with ``inference`` options merged into its config
     (e.g. a blend weight picked after training) and write its MODEL_CARD.md; ``notes`` is
     markdown placed after the training section; ``task_scores`` is the JSON of ``seqgpt eval-tasks``
-    for this model."""
+    for this model; ``pairs_run`` a :mod:`seqgpt.train.pairs` run whose reader ships too."""
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
     config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
@@ -56,8 +58,9 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     config["inference"] = options
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(best / WEIGHTS, out / WEIGHTS)
-    if (best / SIMILARITY).is_file():
-        shutil.copy(best / SIMILARITY, out / SIMILARITY)
+    for extra in (SIMILARITY, PAIRS):
+        if (best / extra).is_file():
+            shutil.copy(best / extra, out / extra)
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
     log = read_records(run)
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
@@ -104,6 +107,9 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         lines += _scores_section(json.loads(scores.read_text(encoding="utf-8")))
     if task_scores:
         lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
+    if pairs_run:
+        lines += _pairs_section(pairs_run)
+        counts.update(_copy_pairs(pairs_run, out))
     used = sorted(name for name in counts if name in RESTRICTIVE)
     lines += ["## Licences", "",
               "The weights derive from training data under various licences (see the data "
@@ -217,12 +223,14 @@ def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
 
 
 def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
-                 note: str = "") -> Path:
+                 note: str = "", pairs_run: Path | None = None) -> Path:
     """Re-measure a shipped model's card: its zero-shot and composite-task tables are replaced
     by the ones in ``scores`` / ``task_scores`` (each kept where not given), everything else
-    stays. For a change of code around unchanged weights (how a task is composed, how the
-    sentence encoder reads labels) when the run that trained them is no longer at hand;
-    ``note`` (markdown) says what changed and goes before the tables."""
+    stays. For a change of code around unchanged span-model weights (how a task is composed,
+    how the sentence encoder reads labels, a new NLI pair reader: ``pairs_run``, copied in and
+    described) when the run that trained them is no longer at hand; ``note`` (markdown) says
+    what changed and goes before the tables, replacing the note of an earlier refresh (which
+    stays when no note is given)."""
     path = folder / "MODEL_CARD.md"
     try:
         text = path.read_text(encoding="utf-8")
@@ -238,11 +246,20 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
         _ZERO_SHOT_HEAD: _scores_section(json.loads(scores.read_text(encoding="utf-8")))
         if scores else None,
         _TASKS_HEAD: _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
-        if task_scores else None}
+        if task_scores else None,
+        _PAIRS_HEAD: _pairs_section(pairs_run) if pairs_run else None}
+    if pairs_run:
+        _copy_pairs(pairs_run, folder)
+        if _PAIRS_HEAD not in heads:  # a card from before pair readers: before the licences
+            at = heads.index(_LICENCES_HEAD) if _LICENCES_HEAD in heads else len(heads)
+            heads.insert(at, _PAIRS_HEAD)
+            pieces.insert(at, "")
     out: list[str] = []
     noted = not note.strip()
     for head, piece in zip(heads, pieces, strict=True):
         if head == _REFRESH_HEAD:
+            if not note.strip():  # no new note: the last one still says what changed
+                out.append(piece)
             continue
         if head in fresh and not noted:
             out.append("\n".join([_REFRESH_HEAD, "", note.strip(), "", ""]))
@@ -256,6 +273,56 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
 _ZERO_SHOT_HEAD = "## Zero-shot dev sets (reported split; never trained on)"
 _TASKS_HEAD = "## Composite tasks (relations, events, reading comprehension, NLI, slots)"
 _REFRESH_HEAD = "## Re-measured with the weights unchanged"
+_PAIRS_HEAD = "## NLI pair reader (`pairs.safetensors`)"
+_LICENCES_HEAD = "## Licences"
+
+
+def _copy_pairs(run: Path, folder: Path) -> dict[str, int]:
+    """Put the pair reader of ``run`` into the model ``folder``; its training pairs per dataset."""
+    from seqgpt.train.pairs import DATA_FILE
+
+    try:
+        shutil.copy(run / PAIRS, folder / PAIRS)
+        counts: dict[str, int] = json.loads((run / DATA_FILE).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SeqGPTError(f"{run}: not a finished seqgpt.train.pairs run ({error})") from None
+    return counts
+
+
+def _pairs_section(run: Path) -> list[str]:
+    """What the NLI pair reader is and how it was trained, from its run folder."""
+    from seqgpt.train.pairs import DATA_FILE
+
+    try:
+        args = json.loads((run / "args.json").read_text(encoding="utf-8"))
+        data = json.loads((run / DATA_FILE).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SeqGPTError(f"{run}: not a finished seqgpt.train.pairs run ({error})") from None
+    log = read_records(run)
+    curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
+    sets = [r["dev_sets"] for r in log if "dev_sets" in r]
+    rates = [r["pairs_per_s"] for r in log if "pairs_per_s" in r]
+    names = list(sets[0]) if sets else []
+    kept = max(curve, key=lambda c: c[1])[0] if curve else None  # the first best, as trained
+    return [
+        _PAIRS_HEAD, "",
+        "Single-label classify of pair texts (`premise\\nhypothesis`, what `nli()` sends) over an "
+        "NLI label set (entailment / neutral / contradiction, or entailment / not entailment, "
+        "any order; Chinese names too) is answered by this reader instead of the span model's "
+        f"head (see `seqgpt/model/pairs.py`): the top {args['train_layers']} layers of the full "
+        f"multilingual-e5-small and a three-way head, reading the pair jointly.", "",
+        f"- trained with `python -m seqgpt.train.pairs` for {args['steps']} steps x "
+        f"{args['batch_size']} pairs; settings `{json.dumps(args)}`",
+        *([f"- training speed: {rates[-1]:.1f} pairs/s (as logged)"] if rates else []),
+        f"- data: {sum(data.values())} pairs, training splits: "
+        + ", ".join(f"`{name}` {n}" for name, n in data.items()),
+        *([f"- kept: step {kept} (best mean dev accuracy)"] if kept is not None else []),
+        "", "Dev accuracy (the zero-shot NLI set's selection split, the dev splits of the "
+        "trained-on sets; never a reported split):", "",
+        "| step | " + " | ".join(names) + " | mean |", "|---|" + "---|" * (len(names) + 1),
+        *(f"| {step} | " + " | ".join(f"{row[n]:.1f}" for n in names) + f" | {mean:.1f} |"
+          for (step, mean), row in zip(curve, sets, strict=False)),
+        ""]
 
 
 def _scores_section(table: dict[str, Any]) -> list[str]:
@@ -315,6 +382,9 @@ def main() -> int:
                         help="JSON written by `seqgpt eval-tasks --json` for this model")
     parser.add_argument("--notes", type=Path, default=None,
                         help="markdown file placed in the card after the training section")
+    parser.add_argument("--pairs", type=Path, default=None, metavar="RUN",
+                        help="a `python -m seqgpt.train.pairs` run folder: its NLI pair reader "
+                             "ships with the model and is described in the card")
     args = parser.parse_args()
     options: dict[str, Any] = {}
     for item in args.inference:
@@ -328,11 +398,11 @@ def main() -> int:
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
     if args.refresh:
         if args.run or options or args.data:
-            parser.error("--refresh takes only --scores, --tasks and --notes")
-        if not (args.scores or args.tasks):
-            parser.error("--refresh needs --scores or --tasks (the tables to replace)")
+            parser.error("--refresh takes only --scores, --tasks, --pairs and --notes")
+        if not (args.scores or args.tasks or args.pairs):
+            parser.error("--refresh needs --scores, --tasks or --pairs (what to replace)")
         try:
-            print(refresh_card(args.refresh, args.scores, args.tasks, notes))
+            print(refresh_card(args.refresh, args.scores, args.tasks, notes, args.pairs))
         except SeqGPTError as error:
             parser.error(str(error))
         return 0
@@ -340,7 +410,7 @@ def main() -> int:
         parser.error("give RUN, OUT and at least one --data (or --refresh FOLDER)")
     try:
         print(write_card(args.run, args.out, args.data, args.scores, options, notes,
-                         args.tasks))
+                         args.tasks, args.pairs))
     except SeqGPTError as error:
         parser.error(str(error))
     return 0

@@ -1,0 +1,220 @@
+"""Training the NLI pair reader (:mod:`seqgpt.model.pairs`) on premise/hypothesis pairs.
+
+The top ``train_layers`` layers of E5 and a three-way head learn entailment / neutral /
+contradiction from the pool's NLI training splits (cross-entropy, the pair read jointly).
+Every ``save_every`` steps the reader is scored on dev pairs (the selection split of the
+zero-shot NLI set and the dev splits of the trained-on sets, never a reported split) and the
+best step is kept as ``pairs.safetensors`` in the run folder; copy it into a model folder to
+use it. A run killed midway resumes from its last checkpoint when started again.
+
+    python -m seqgpt.train.pairs --out runs/pairs --steps 1800
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from seqgpt.data import registry
+from seqgpt.data.instance import AtomicInstance
+from seqgpt.model.pairs import PAIRS, PairClassifier, label_groups
+from seqgpt.train.loop import (
+    EarlyStopping,
+    add_flags,
+    cli,
+    log_record,
+    resume_run,
+    save_run,
+    warmup_cosine,
+)
+
+TRAIN_DATA = ("glue_subsets_powerfulpromptft/MNLI", "glue_subsets_powerfulpromptft/SNLI", "ocnli")
+DEV_DATA = ("sick2014",)
+
+
+@dataclass
+class PairArgs:
+    steps: int = 1800
+    batch_size: int = 32
+    lr: float = 4e-5
+    head_lr: float = 1e-3
+    warmup: int = 100
+    weight_decay: float = 0.01
+    train_layers: int = 4
+    seed: int = 1
+    bfloat16: bool = False
+    log_every: int = 20
+    save_every: int = 300
+
+
+@dataclass(frozen=True)
+class Pair:
+    premise: str
+    hypothesis: str
+    label: int  # index into seqgpt.model.pairs.CLASSES
+    dataset: str
+
+
+def nli_pairs(instances: list[AtomicInstance]) -> list[Pair]:
+    """The three-way NLI instances among ``instances`` (``premise\\nhypothesis`` texts whose
+    label set names entailment, neutral and contradiction); two-way sets are skipped, their
+    "not entailment" is neither of the other two classes."""
+    out = []
+    for i in instances:
+        groups = label_groups(list(i.labels)) if i.task == "classify" and i.gold else None
+        premise, newline, hypothesis = i.text.partition("\n")
+        if groups is None or len(groups) != 3 or not newline:
+            continue
+        out.append(Pair(premise, hypothesis, groups[i.labels.index(i.gold[0])][0], i.dataset))
+    return out
+
+
+def train(data: list[Pair], out: Path, args: PairArgs,
+          evaluate: Callable[[PairClassifier], float] | None = None) -> Path:
+    """Train on ``data``; keep the best-scoring step (``evaluate``, higher is better) as
+    ``out/pairs.safetensors``; resume from ``out``'s checkpoint if there is one."""
+    from safetensors.torch import save_file
+
+    torch.manual_seed(args.seed)
+    model = PairClassifier.pretrained(args.train_layers)
+    model.requires_grad_(False)
+    trained = model.trained_state()
+    named = dict(model.named_parameters())
+    body = [p for k, p in named.items() if k in trained and not k.startswith("head.")]
+    head = list(model.head.parameters())
+    for p in body + head:
+        p.requires_grad_(True)
+    optimiser = torch.optim.AdamW([{"params": body, "lr": args.lr},
+                                   {"params": head, "lr": args.head_lr}],
+                                  weight_decay=args.weight_decay)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: warmup_cosine(step, args.warmup, args.steps))
+    top = [model.head, *model.encoder.encoder.layer[model.split:]]
+    out.mkdir(parents=True, exist_ok=True)
+    rng, early = random.Random(args.seed), EarlyStopping()
+    order, step = resume_run(out / _CHECKPOINT, model, optimiser, scheduler, rng, early)
+    started, first = time.time(), step
+    while step < args.steps:
+        if len(order) < args.batch_size:
+            order += rng.sample(range(len(data)), len(data))
+        items = [data[n] for n in order[:args.batch_size]]
+        del order[:args.batch_size]
+        for module in top:  # dropout only where weights learn
+            module.train()
+        batch = model.encode([p.premise for p in items], [p.hypothesis for p in items])
+        with torch.autocast("cpu", torch.bfloat16, enabled=args.bfloat16):
+            logits = model(batch["input_ids"], batch["attention_mask"])
+        loss = torch.nn.functional.cross_entropy(logits.float(),
+                                                 torch.tensor([p.label for p in items]))
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(body + head, 1.0)
+        optimiser.step()
+        scheduler.step()
+        optimiser.zero_grad(set_to_none=True)
+        step += 1
+        if step % args.log_every == 0:
+            rate = (step - first) * args.batch_size / (time.time() - started)
+            log_record(out, {"step": step, "loss": round(loss.item(), 4),
+                             "pairs_per_s": round(rate, 1)})
+        if step % args.save_every == 0 or step == args.steps:
+            model.eval()
+            weights = model.trained_state()
+            score = evaluate(model) if evaluate else float(step)
+            log_record(out, {"step": step, "dev": round(score, 2)})
+            if early.update(score):
+                save_file({k: v.half().contiguous() for k, v in weights.items()},
+                          str(out / PAIRS))
+            save_run(out / _CHECKPOINT, weights, optimiser, scheduler, rng, order, step, early)
+    (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
+    return out / PAIRS
+
+
+_CHECKPOINT = "pairs_checkpoint.pt"
+#: The run folder's count of training pairs per dataset (for the model card).
+DATA_FILE = "data.json"
+
+
+def accuracy(model: PairClassifier, pairs: list[Pair], bfloat16: bool = False) -> dict[str, float]:
+    """Accuracy per dataset of ``pairs``."""
+    probs = model.probabilities([p.premise for p in pairs], [p.hypothesis for p in pairs],
+                                bfloat16=bfloat16)
+    hits: dict[str, list[bool]] = {}
+    for pair, row in zip(pairs, probs, strict=True):
+        hits.setdefault(pair.dataset, []).append(int(row.argmax()) == pair.label)
+    return {d: 100 * sum(h) / len(h) for d, h in hits.items()}
+
+
+def dev_pairs(zero_shot: list[str], trained: list[str], limit: int) -> list[Pair]:
+    """Selection splits of the zero-shot ``zero_shot`` sets and the dev splits of the
+    ``trained`` sets that have one, ``limit`` seeded pairs each."""
+    from seqgpt.evaluate.runner import sample
+    from seqgpt.train.devset import selection_instances
+
+    chosen = nli_pairs(selection_instances(zero_shot, limit, 0)) if zero_shot else []
+    for name in trained:
+        if "dev" in registry.get(name).splits:
+            chosen += nli_pairs(sample(list(registry.read(name, "dev")), limit, 0, name))
+    return chosen
+
+
+_HELP = {
+    "steps": "optimiser steps", "batch_size": "pairs per step",
+    "lr": "AdamW learning rate of the encoder layers", "head_lr": "learning rate of the head",
+    "warmup": "linear warm-up steps before the cosine decay", "weight_decay": "AdamW weight decay",
+    "train_layers": "top encoder layers trained and saved", "seed": "random seed",
+    "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
+    "log_every": "steps between progress lines",
+    "save_every": "steps between dev evaluations and checkpoints",
+}
+
+
+def main() -> int:
+    from seqgpt.evaluate.runner import read_jsonl
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=",".join(TRAIN_DATA),
+                        help="NLI datasets of ../shared/data (their train splits) or JSONL files "
+                             "in the format `seqgpt eval` reads, comma-separated")
+    parser.add_argument("--out", required=True,
+                        help="run folder: log, checkpoint, the best pairs.safetensors")
+    parser.add_argument("--dev", default=",".join(DEV_DATA),
+                        help="zero-shot dev NLI datasets whose selection splits (with the dev "
+                             "splits of the --data sets) pick the best step")
+    parser.add_argument("--dev-limit", type=int, default=300, help="pairs per dev dataset")
+    add_flags(parser, PairArgs(), _HELP)
+    raw = parser.parse_args()
+    args = PairArgs(**{k: getattr(raw, k) for k in asdict(PairArgs())})
+    sources = [s for s in raw.data.split(",") if s]
+    names = [s for s in sources if not Path(s).is_file()]
+    instances = [i for s in sources if Path(s).is_file() for i in read_jsonl(s)]
+    instances += [i for name in names for i in registry.read(name, "train")]
+    data = nli_pairs(instances)
+    if not data:
+        parser.error(f"--data {raw.data!r} holds no three-way NLI pairs "
+                     "('premise\\nhypothesis' texts labelled entailment/neutral/contradiction)")
+    dev = dev_pairs([n for n in raw.dev.split(",") if n], names, raw.dev_limit)
+    print(f"{len(data)} training pairs, {len(dev)} dev pairs", file=sys.stderr)
+    out = Path(raw.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / DATA_FILE).write_text(json.dumps(dict(Counter(p.dataset for p in data)), indent=2))
+
+    def evaluate(model: PairClassifier) -> float:
+        scores = accuracy(model, dev, args.bfloat16)
+        log_record(out, {"dev_sets": {k: round(v, 1) for k, v in scores.items()}})
+        return sum(scores.values()) / len(scores)
+
+    train(data, out, args, evaluate if dev else None)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli(main))

@@ -1,0 +1,135 @@
+"""The NLI pair reader: which label sets it answers, how a model folder carries it, how classify
+hands it pair texts, and its trainer's run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqgpt.api import Model
+from seqgpt.backends.compact import CompactBackend, save
+from seqgpt.data.instance import AtomicInstance
+from seqgpt.model.pairs import PAIRS, PairClassifier, label_groups
+from seqgpt.train import pairs
+from seqgpt.types import SeqGPTError
+
+NLI = ["entailment", "neutral", "contradiction"]
+
+
+def test_label_groups_need_every_class_once() -> None:
+    assert label_groups(NLI) == [(0,), (1,), (2,)]
+    assert label_groups(["Contradiction", "ENTAILMENT", "neutral"]) == [(2,), (0,), (1,)]
+    assert label_groups(["蕴含", "中立", "矛盾"]) == [(0,), (1,), (2,)]
+    assert label_groups(["entailment", "not entailment"]) == [(0,), (1, 2)]
+    assert label_groups(["entailment", "contradiction"]) is None  # neutral has no label
+    assert label_groups(["entailment", "neutral", "contradiction", "neutral"]) is None
+    assert label_groups(["paraphrase", "not paraphrase"]) is None
+
+
+def _pair(text: str, gold: str, labels: list[str] = NLI, dataset: str = "snli") -> AtomicInstance:
+    return AtomicInstance(text=text, task="classify", labels=labels, dataset=dataset,
+                          split="train", language="en", gold=[gold])
+
+
+def test_nli_pairs_keep_three_way_pairs() -> None:
+    kept = _pair("A man sleeps.\nA man is awake.", "contradiction")
+    dropped = [_pair("A man sleeps.\nA man rests.", "not entailment",
+                     ["entailment", "not entailment"]),
+               _pair("no pair here", "neutral"),
+               _pair("Stocks fell.\nMarkets", "business", ["business", "sports"])]
+    assert pairs.nli_pairs([kept, *dropped]) == [
+        pairs.Pair("A man sleeps.", "A man is awake.", 2, "snli")]
+
+
+@pytest.fixture(scope="module")
+def reader() -> PairClassifier:
+    torch.manual_seed(0)
+    model = PairClassifier.pretrained(train_layers=1)
+    with torch.no_grad():  # a head that is not uniform, so the classes differ
+        model.head.weight.normal_(0, 1.0)
+    return model.eval()
+
+
+def test_state_round_trip_gives_the_same_probabilities(reader: PairClassifier) -> None:
+    state = reader.trained_state()
+    assert state and all(k.startswith(("head.", "encoder.encoder.layer.11.")) for k in state)
+    again = PairClassifier.from_state(state)
+    premises = ["A man plays a guitar.", "猫在睡觉。"]
+    hypotheses = ["A person makes music.", "猫醒着。"]
+    probs = reader.probabilities(premises, hypotheses)
+    assert probs.shape == (2, 3)
+    assert torch.allclose(probs.sum(-1), torch.ones(2))
+    assert torch.allclose(again.probabilities(premises, hypotheses), probs, atol=1e-5)
+    with pytest.raises(SeqGPTError, match="not a pair classifier"):
+        PairClassifier.from_state({"x": torch.zeros(1)})
+
+
+def test_classify_hands_pair_texts_to_the_reader(reader: PairClassifier, tmp_path: Path) -> None:
+    from seqgpt.api import DEFAULT_MODEL
+
+    backend = CompactBackend.from_folder(DEFAULT_MODEL)
+    backend.model.pairs_state = {k: v.half() for k, v in reader.trained_state().items()}
+    save(backend.model, tmp_path / "with_pairs")
+    assert (tmp_path / "with_pairs" / PAIRS).is_file()
+    nlu = Model(CompactBackend.from_folder(tmp_path / "with_pairs"))
+    premise, hypothesis = "A man plays a guitar.", "A person makes music."
+    expected = nlu.backend.pairs.probabilities([premise], [hypothesis])[0]
+
+    result = nlu.nli(premise, hypothesis)
+    assert result.scores == pytest.approx(dict(zip(NLI, expected.tolist(), strict=True)),
+                                          abs=1e-4)
+    assert result.labels == [NLI[int(expected.argmax())]]
+    # a label set is a set: listed in another order, the same scores
+    shuffled = nlu.nli(premise, hypothesis, ["contradiction", "entailment", "neutral"])
+    assert shuffled.scores == result.scores
+    # two-way: "not entailment" gets the other two classes' mass
+    two = nlu.nli(premise, hypothesis, ["entailment", "not entailment"])
+    assert two.scores["not entailment"] == pytest.approx(float(expected[1:].sum()), abs=1e-4)
+    # other label sets and texts that are not pairs keep the span model's head
+    other = nlu.classify(f"{premise}\n{hypothesis}", ["paraphrase", "unrelated"])
+    assert set(other.scores) == {"paraphrase", "unrelated"}
+    single = nlu.classify(premise, NLI)
+    assert single.scores != pytest.approx(result.scores, abs=1e-4)
+
+
+def test_folder_without_a_reader_says_how_to_get_one() -> None:
+    from seqgpt.api import DEFAULT_MODEL
+
+    backend = CompactBackend.from_folder(DEFAULT_MODEL)
+    backend.model.pairs_state = None
+    with pytest.raises(SeqGPTError, match="seqgpt.train.pairs"):
+        _ = backend.pairs
+
+
+def test_training_keeps_the_best_step_and_resumes(tmp_path: Path) -> None:
+    data = [pairs.Pair("A man sleeps.", "A man is awake.", 2, "snli"),
+            pairs.Pair("A man sleeps.", "A man rests.", 0, "snli")]
+    args = pairs.PairArgs(steps=2, batch_size=2, warmup=1, train_layers=1, save_every=1,
+                          log_every=1)
+    scores = iter([1.0, 0.5, 2.0])
+    path = pairs.train(data, tmp_path, args, lambda model: next(scores))
+    from safetensors.torch import load_file
+
+    first = load_file(str(path))
+    assert "head.weight" in first
+    assert all(k.startswith(("head.", "encoder.encoder.layer.11.")) for k in first)
+    pairs.train(data, tmp_path, pairs.PairArgs(steps=3, batch_size=2, warmup=1, train_layers=1,
+                                               save_every=1, log_every=1),
+                lambda model: next(scores))
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").open()]
+    assert [r["dev"] for r in records if "dev" in r] == [1.0, 0.5, 2.0]  # resumed at step 2
+    assert not torch.equal(load_file(str(path))["head.weight"], first["head.weight"])
+
+
+def test_command_refuses_data_without_nli_pairs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    file = tmp_path / "cls.jsonl"
+    file.write_text(json.dumps({"text": "Stocks fell.", "labels": ["business", "sports"],
+                                "gold": ["business"]}) + "\n")
+    monkeypatch.setattr("sys.argv", ["pairs", "--data", str(file), "--out", str(tmp_path / "r")])
+    with pytest.raises(SystemExit):
+        pairs.main()
+    assert "holds no three-way NLI pairs" in capsys.readouterr().err
