@@ -102,3 +102,15 @@ def test_bfloat16_option_gives_the_same_answers_with_close_scores(nlu: seqgpt.Mo
     assert all(abs(full.scores[k] - half.scores[k]) < 0.05 for k in classes)
     with pytest.raises(seqgpt.SeqGPTError, match="option bfloat16 must be true or false"):
         nlu.extract(texts[0], labels, bfloat16="yes")
+
+
+def test_nli_reads_the_pair(nlu: seqgpt.Model) -> None:
+    # the pair reader (pairs.safetensors) ships with the default model
+    assert nlu.nli("A man is playing a guitar on stage.",
+                   "A man is performing music.").labels == ["entailment"]
+    assert nlu.nli("A man is sleeping in his bed.",
+                   "A man is running a marathon.").labels == ["contradiction"]
+    assert nlu.nli("A woman is cutting vegetables.",
+                   "The woman is a famous chef.").labels == ["neutral"]
+    assert nlu.nli("两个孩子在公园里踢足球。", "孩子们在户外玩耍。",
+                   ["蕴含", "中立", "矛盾"]).labels == ["蕴含"]

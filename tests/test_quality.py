@@ -18,13 +18,21 @@ from seqgpt.types import SeqGPTError
 #: conll2003 test, 50 seeded sentences (seed 0), entity micro-F1 of the shipped model.
 PINNED_CONLL_F1 = 75.5
 TOLERANCE = 3.0
+#: SNLI dev (the pair reader trained on SNLI train), 100 seeded pairs, accuracy of the shipped
+#: model's NLI pair reader. Wider tolerance: 100 pairs, one answer is one point.
+PINNED_SNLI_ACCURACY = 71.0
+NLI_TOLERANCE = 5.0
 
 
-def _instances(split: str, size: int):
+def _shared_data() -> None:
     try:
         registry.data_root()
     except SeqGPTError as error:
         pytest.skip(f"the shared datasets are not beside the checkout ({error})")
+
+
+def _instances(split: str, size: int):
+    _shared_data()
     instances = [x for x in registry.read("conll2003", split) if x.task == "extract"]
     return sample(instances, size, 0, "conll2003")
 
@@ -37,6 +45,14 @@ def nlu() -> seqgpt.Model:
 def test_held_in_f1_is_pinned(nlu: seqgpt.Model) -> None:
     [result] = evaluate(nlu, _instances("test", 50), batch_size=32).results
     assert 100 * result.f1 == pytest.approx(PINNED_CONLL_F1, abs=TOLERANCE)
+
+
+def test_held_in_nli_accuracy_is_pinned(nlu: seqgpt.Model) -> None:
+    _shared_data()
+    pairs = sample(list(registry.read("glue_subsets_powerfulpromptft/SNLI", "dev")), 100, 0,
+                   "snli-pinned")
+    [result] = evaluate(nlu, pairs, batch_size=32).results
+    assert 100 * result.accuracy == pytest.approx(PINNED_SNLI_ACCURACY, abs=NLI_TOLERANCE)
 
 
 def test_a_long_document_finds_what_its_sentences_find(nlu: seqgpt.Model) -> None:
