@@ -9,6 +9,9 @@
   :func:`save_run` / :func:`resume_run`: the checkpoint of the encoder-layer trainers
   (``seqgpt.train.similarity``, ``seqgpt.train.pairs``): weights, optimiser, schedule, data order.
 - :func:`log_record`: a progress line on stderr that also goes into the log.
+- :func:`train_top_layers`: the step loop of the encoder-layer trainers (shuffled batches,
+  clipped AdamW steps on a warm-up + cosine schedule, progress, dev score, best weights kept,
+  checkpoint); each trainer gives its batch loss and its trained weights.
 - :func:`add_flags` / :func:`cli`: a trainer's settings dataclass as command-line flags, and its
   command's error handling.
 
@@ -26,6 +29,7 @@ import json
 import math
 import random
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -191,6 +195,60 @@ def resume_run(path: Path, model: Any, optimiser: Any, scheduler: Any, rng: rand
     early.load(resumed["early"])
     print(f"resuming at step {resumed['step']}", file=sys.stderr)
     return resumed["order"], resumed["step"]
+
+
+def train_top_layers(out: Path, args: Any, size: int, model: Any, optimiser: Any,
+                     params: list[Any], learning: list[Any],
+                     batch_loss: Callable[[list[int]], Any],
+                     trained_weights: Callable[[], dict[str, Any]],
+                     evaluate: Callable[[], float] | None, best: str, checkpoint: str,
+                     rate_name: str) -> Path:
+    """Run ``args.steps`` steps over ``size`` examples (``args``: ``steps``, ``batch_size``,
+    ``warmup``, ``seed``, ``log_every``, ``save_every``) and return ``out / best``.
+
+    ``batch_loss`` takes a batch's example indices; ``learning`` are the modules whose dropout
+    is on while training (the frozen ones stay as pretrained). Every ``save_every`` steps
+    ``evaluate`` scores the model (higher is better; without it, later is better), the best
+    ``trained_weights`` are saved in fp16 as ``best`` and a checkpoint of ``model``, optimiser,
+    schedule and data order lets a killed run resume where it was."""
+    import torch
+    from safetensors.torch import save_file
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda step: warmup_cosine(step, args.warmup, args.steps))
+    out.mkdir(parents=True, exist_ok=True)
+    rng, early = random.Random(args.seed), EarlyStopping()
+    order, step = resume_run(out / checkpoint, model, optimiser, scheduler, rng, early)
+    started, first = time.time(), step
+    while step < args.steps:
+        if len(order) < args.batch_size:
+            order += rng.sample(range(size), size)
+        items = order[:args.batch_size]
+        del order[:args.batch_size]
+        for module in learning:
+            module.train()
+        loss = batch_loss(items)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimiser.step()
+        scheduler.step()
+        optimiser.zero_grad(set_to_none=True)
+        step += 1
+        if step % args.log_every == 0:
+            rate = (step - first) * args.batch_size / (time.time() - started)
+            log_record(out, {"step": step, "loss": round(loss.item(), 4),
+                             rate_name: round(rate, 1)})
+        if step % args.save_every == 0 or step == args.steps:
+            for module in learning:
+                module.eval()
+            weights = trained_weights()
+            score = evaluate() if evaluate else float(step)
+            log_record(out, {"step": step, "dev": round(score, 2)})
+            if early.update(score):
+                save_file({k: v.half().contiguous() for k, v in weights.items()}, str(out / best))
+            save_run(out / checkpoint, weights, optimiser, scheduler, rng, order, step, early)
+    (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
+    return out / best
 
 
 def log_record(run: Path, record: dict[str, Any]) -> None:

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
-import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -28,13 +26,10 @@ from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.pairs import PAIRS, PairClassifier, label_groups
 from seqgpt.train.loop import (
-    EarlyStopping,
     add_flags,
     cli,
     log_record,
-    resume_run,
-    save_run,
-    warmup_cosine,
+    train_top_layers,
 )
 
 TRAIN_DATA = ("glue_subsets_powerfulpromptft/MNLI", "glue_subsets_powerfulpromptft/SNLI", "ocnli")
@@ -82,8 +77,6 @@ def train(data: list[Pair], out: Path, args: PairArgs,
           evaluate: Callable[[PairClassifier], float] | None = None) -> Path:
     """Train on ``data``; keep the best-scoring step (``evaluate``, higher is better) as
     ``out/pairs.safetensors``; resume from ``out``'s checkpoint if there is one."""
-    from safetensors.torch import save_file
-
     torch.manual_seed(args.seed)
     model = PairClassifier.pretrained(args.train_layers)
     model.requires_grad_(False)
@@ -96,46 +89,21 @@ def train(data: list[Pair], out: Path, args: PairArgs,
     optimiser = torch.optim.AdamW([{"params": body, "lr": args.lr},
                                    {"params": head, "lr": args.head_lr}],
                                   weight_decay=args.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: warmup_cosine(step, args.warmup, args.steps))
-    top = [model.head, *model.encoder.encoder.layer[model.split:]]
-    out.mkdir(parents=True, exist_ok=True)
-    rng, early = random.Random(args.seed), EarlyStopping()
-    order, step = resume_run(out / _CHECKPOINT, model, optimiser, scheduler, rng, early)
-    started, first = time.time(), step
-    while step < args.steps:
-        if len(order) < args.batch_size:
-            order += rng.sample(range(len(data)), len(data))
-        items = [data[n] for n in order[:args.batch_size]]
-        del order[:args.batch_size]
-        for module in top:  # dropout only where weights learn
-            module.train()
-        batch = model.encode([p.premise for p in items], [p.hypothesis for p in items])
+
+    def batch_loss(batch: list[int]) -> torch.Tensor:
+        items = [data[n] for n in batch]
+        inputs = model.encode([p.premise for p in items], [p.hypothesis for p in items])
         with torch.autocast("cpu", torch.bfloat16, enabled=args.bfloat16):
-            logits = model(batch["input_ids"], batch["attention_mask"])
-        loss = torch.nn.functional.cross_entropy(logits.float(),
+            logits = model(inputs["input_ids"], inputs["attention_mask"])
+        return torch.nn.functional.cross_entropy(logits.float(),
                                                  torch.tensor([p.label for p in items]))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(body + head, 1.0)
-        optimiser.step()
-        scheduler.step()
-        optimiser.zero_grad(set_to_none=True)
-        step += 1
-        if step % args.log_every == 0:
-            rate = (step - first) * args.batch_size / (time.time() - started)
-            log_record(out, {"step": step, "loss": round(loss.item(), 4),
-                             "pairs_per_s": round(rate, 1)})
-        if step % args.save_every == 0 or step == args.steps:
-            model.eval()
-            weights = model.trained_state()
-            score = evaluate(model) if evaluate else float(step)
-            log_record(out, {"step": step, "dev": round(score, 2)})
-            if early.update(score):
-                save_file({k: v.half().contiguous() for k, v in weights.items()},
-                          str(out / PAIRS))
-            save_run(out / _CHECKPOINT, weights, optimiser, scheduler, rng, order, step, early)
-    (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
-    return out / PAIRS
+
+    return train_top_layers(
+        out, args, len(data), model, optimiser, body + head,
+        learning=[model.head, *model.encoder.encoder.layer[model.split:]],
+        batch_loss=batch_loss, trained_weights=model.trained_state,
+        evaluate=(lambda: evaluate(model)) if evaluate else None,
+        best=PAIRS, checkpoint=_CHECKPOINT, rate_name="pairs_per_s")
 
 
 _CHECKPOINT = "pairs_checkpoint.pt"

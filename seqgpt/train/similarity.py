@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -39,13 +37,9 @@ from seqgpt.data.instance import AtomicInstance
 from seqgpt.encoders import E5_PREFIX, E5_SMALL, e5_tokenizer, load_encoder, mean_pool
 from seqgpt.model.bert import Bert
 from seqgpt.train.loop import (
-    EarlyStopping,
     add_flags,
     cli,
-    log_record,
-    resume_run,
-    save_run,
-    warmup_cosine,
+    train_top_layers,
 )
 
 #: Classification sets of kind ``cls`` whose text is a pair and whose labels are yes/no.
@@ -139,8 +133,6 @@ def train(data: list[LabelledText], out: Path, args: SimilarityArgs,
     """Train on ``data``; every ``save_every`` steps score the encoder with ``evaluate`` (higher
     is better) and keep the best weights as ``out/similarity.safetensors``. A run killed
     midway continues from its last checkpoint when started again with the same ``out``."""
-    from safetensors.torch import save_file
-
     torch.manual_seed(args.seed)
     encoder, tokenizer = load_encoder(E5_SMALL)
     keys = set(trained_keys(encoder, args.train_layers))
@@ -149,46 +141,24 @@ def train(data: list[LabelledText], out: Path, args: SimilarityArgs,
     for p in params:
         p.requires_grad_(True)
     optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=args.weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: warmup_cosine(step, args.warmup, args.steps))
     embed = _Embedder(encoder, tokenizer, args.train_layers, args.max_tokens)
-    top = encoder.encoder.layer[embed.split:]
-    out.mkdir(parents=True, exist_ok=True)
-    rng, early = random.Random(args.seed), EarlyStopping()
-    order, step = resume_run(out / _CHECKPOINT, encoder, optimiser, scheduler, rng, early)
-    started, first = time.time(), step
-    while step < args.steps:
-        if len(order) < args.batch_size:
-            order += rng.sample(range(len(data)), len(data))
-        items = [data[n] for n in order[:args.batch_size]]
-        del order[:args.batch_size]
+
+    def batch_loss(batch: list[int]) -> torch.Tensor:
+        items = [data[n] for n in batch]
         pool, positives = batch_targets(items)
-        top.train()  # dropout only where weights learn; the frozen layers stay E5's
         with torch.autocast("cpu", torch.bfloat16, enabled=args.bfloat16):
             queries = embed([E5_PREFIX + item.text for item in items])
             labels = embed([E5_PREFIX + label for label in pool])
-        loss = contrastive_loss(queries, labels, positives, args.temperature)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimiser.step()
-        scheduler.step()
-        optimiser.zero_grad(set_to_none=True)
-        step += 1
-        if step % args.log_every == 0:
-            rate = (step - first) * args.batch_size / (time.time() - started)
-            log_record(out, {"step": step, "loss": round(loss.item(), 4),
-                             "texts_per_s": round(rate, 1)})
-        if step % args.save_every == 0 or step == args.steps:
-            top.eval()
-            weights = {k: v.detach().clone() for k, v in encoder.state_dict().items() if k in keys}
-            score = evaluate(encoder) if evaluate else float(step)
-            log_record(out, {"step": step, "dev": round(score, 2)})
-            if early.update(score):
-                save_file({k: v.half().contiguous() for k, v in weights.items()},
-                          str(out / SIMILARITY))
-            save_run(out / _CHECKPOINT, weights, optimiser, scheduler, rng, order, step, early)
-    (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
-    return out / SIMILARITY
+        return contrastive_loss(queries, labels, positives, args.temperature)
+
+    return train_top_layers(
+        out, args, len(data), encoder, optimiser, params,
+        learning=list(encoder.encoder.layer[embed.split:]),  # the frozen layers stay E5's
+        batch_loss=batch_loss,
+        trained_weights=lambda: {k: v.detach().clone() for k, v in encoder.state_dict().items()
+                                 if k in keys},
+        evaluate=(lambda: evaluate(encoder)) if evaluate else None,
+        best=SIMILARITY, checkpoint=_CHECKPOINT, rate_name="texts_per_s")
 
 
 _CHECKPOINT = "similarity_checkpoint.pt"
