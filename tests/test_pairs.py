@@ -133,3 +133,16 @@ def test_command_refuses_data_without_nli_pairs(tmp_path: Path, monkeypatch: pyt
     with pytest.raises(SystemExit):
         pairs.main()
     assert "holds no three-way NLI pairs" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ("sick2014", "sick2014 is a zero-shot dev dataset"),
+    ("missing.jsonl", "missing.jsonl: no such file"),
+])
+def test_command_refuses_dev_sets_and_missing_files(data: str, message: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.argv", ["pairs", "--data", data, "--out", str(tmp_path / "r")])
+    with pytest.raises(SystemExit):
+        pairs.main()
+    assert message in capsys.readouterr().err

@@ -163,6 +163,12 @@ def main() -> int:
     args = PairArgs(**{k: getattr(raw, k) for k in asdict(PairArgs())})
     sources = [s for s in raw.data.split(",") if s]
     names = [s for s in sources if not Path(s).is_file()]
+    for name in names:
+        if name.endswith(".jsonl"):
+            parser.error(f"--data {name}: no such file")
+        if name in registry.ZERO_SHOT_DEV:
+            parser.error(f"--data {name} is a zero-shot dev dataset: the project never trains "
+                         "on it (use it as --dev)")
     instances = [i for s in sources if Path(s).is_file() for i in read_jsonl(s)]
     instances += [i for name in names for i in registry.read(name, "train")]
     data = nli_pairs(instances)
