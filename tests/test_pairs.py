@@ -34,14 +34,23 @@ def _pair(text: str, gold: str, labels: list[str] = NLI, dataset: str = "snli") 
                           split="train", language="en", gold=[gold])
 
 
-def test_nli_pairs_keep_three_way_pairs() -> None:
-    kept = _pair("A man sleeps.\nA man is awake.", "contradiction")
-    dropped = [_pair("A man sleeps.\nA man rests.", "not entailment",
-                     ["entailment", "not entailment"]),
-               _pair("no pair here", "neutral"),
+def test_nli_pairs_keep_three_and_two_way_pairs() -> None:
+    three = _pair("A man sleeps.\nA man is awake.", "contradiction",
+                  ["neutral", "contradiction", "entailment"])
+    two = _pair("A man sleeps.\nA man rests.", "not entailment", ["not entailment", "entailment"])
+    dropped = [_pair("no pair here", "neutral"),
                _pair("Stocks fell.\nMarkets", "business", ["business", "sports"])]
-    assert pairs.nli_pairs([kept, *dropped]) == [
-        pairs.Pair("A man sleeps.", "A man is awake.", 2, "snli")]
+    assert pairs.nli_pairs([three, two, *dropped]) == [
+        pairs.Pair("A man sleeps.", "A man is awake.", 2, "snli"),
+        pairs.Pair("A man sleeps.", "A man rests.", 1, "snli", ((0,), (1, 2)))]
+
+
+def test_a_two_way_label_scores_its_classes_summed_probability() -> None:
+    logits = torch.tensor([[2.0, 1.0, 0.0]])
+    two = pairs.Pair("p", "h", 1, "rte", ((0,), (1, 2)))
+    probs = logits.softmax(-1)[0]
+    [row] = pairs.option_log_probs(logits, [two])
+    assert torch.allclose(row.exp(), torch.stack([probs[0], probs[1] + probs[2]]))
 
 
 @pytest.fixture(scope="module")
@@ -65,6 +74,24 @@ def test_state_round_trip_gives_the_same_probabilities(reader: PairClassifier) -
     assert torch.allclose(again.probabilities(premises, hypotheses), probs, atol=1e-5)
     with pytest.raises(SeqGPTError, match="not a pair classifier"):
         PairClassifier.from_state({"x": torch.zeros(1)})
+
+
+def test_reader_on_a_shared_trunk_runs_its_frozen_layers_unchanged(
+        reader: PairClassifier) -> None:
+    from seqgpt.model.sentence import SentenceSimilarity
+
+    sentence = SentenceSimilarity("multilingual-e5-small")
+    before = sentence(["A man plays a guitar."], ["music"])
+    shared = PairClassifier.from_state(reader.trained_state(), trunk=sentence.encoder)
+    layers, trunk = shared.encoder.encoder.layer, sentence.encoder.encoder.layer
+    assert shared.encoder.embeddings is sentence.encoder.embeddings
+    assert all(layers[i] is trunk[i] for i in range(11)) and layers[11] is not trunk[11]
+    premises = ["A man plays a guitar.", "猫在睡觉。"]
+    hypotheses = ["A person makes music.", "猫醒着。"]
+    assert torch.allclose(shared.probabilities(premises, hypotheses),
+                          reader.probabilities(premises, hypotheses), atol=1e-5)
+    # the sentence encoder's own top layer is not the reader's trained one
+    assert torch.equal(sentence(["A man plays a guitar."], ["music"]), before)
 
 
 def test_classify_hands_pair_texts_to_the_reader(reader: PairClassifier, tmp_path: Path) -> None:
@@ -132,7 +159,7 @@ def test_command_refuses_data_without_nli_pairs(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr("sys.argv", ["pairs", "--data", str(file), "--out", str(tmp_path / "r")])
     with pytest.raises(SystemExit):
         pairs.main()
-    assert "holds no three-way NLI pairs" in capsys.readouterr().err
+    assert "holds no NLI pairs" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("data", "message"), [

@@ -1,7 +1,9 @@
 """Training the NLI pair reader (:mod:`seqgpt.model.pairs`) on premise/hypothesis pairs.
 
 The top ``train_layers`` layers of E5 and a three-way head learn entailment / neutral /
-contradiction from the pool's NLI training splits (cross-entropy, the pair read jointly).
+contradiction from the pool's NLI training splits, the pair read jointly. Two-way sets (RTE's
+entailment / not entailment) train the same head: a label standing for several classes is
+the summed probability of those classes, and the loss is ``-log`` of the gold label's.
 Every ``save_every`` steps the reader is scored on dev pairs (the selection split of the
 zero-shot NLI set and the dev splits of the trained-on sets, never a reported split) and the
 best step is kept as ``pairs.safetensors`` in the run folder; copy it into a model folder to
@@ -32,7 +34,8 @@ from seqgpt.train.loop import (
     train_top_layers,
 )
 
-TRAIN_DATA = ("glue_subsets_powerfulpromptft/MNLI", "glue_subsets_powerfulpromptft/SNLI", "ocnli")
+TRAIN_DATA = ("glue_subsets_powerfulpromptft/MNLI", "glue_subsets_powerfulpromptft/SNLI", "ocnli",
+              "glue_subsets_powerfulpromptft/RTE")
 DEV_DATA = ("sick2014",)
 
 
@@ -55,22 +58,35 @@ class PairArgs:
 class Pair:
     premise: str
     hypothesis: str
-    label: int  # index into seqgpt.model.pairs.CLASSES
+    gold: int  # index into ``options``
     dataset: str
+    #: The pair classes (indices into seqgpt.model.pairs.CLASSES) each label of the pair's
+    #: label set stands for: three one-class labels, or RTE's (entailment,) / (neutral, contra.)
+    options: tuple[tuple[int, ...], ...] = ((0,), (1,), (2,))
 
 
 def nli_pairs(instances: list[AtomicInstance]) -> list[Pair]:
-    """The three-way NLI instances among ``instances`` (``premise\\nhypothesis`` texts whose
-    label set names entailment, neutral and contradiction); two-way sets are skipped, their
-    "not entailment" is neither of the other two classes."""
+    """The NLI instances among ``instances``: ``premise\\nhypothesis`` texts whose label set
+    names the pair classes (:func:`seqgpt.model.pairs.label_groups`: three-way, or two-way
+    entailment / not entailment)."""
     out = []
     for i in instances:
         groups = label_groups(list(i.labels)) if i.task == "classify" and i.gold else None
         premise, newline, hypothesis = i.text.partition("\n")
-        if groups is None or len(groups) != 3 or not newline:
+        if groups is None or not newline:
             continue
-        out.append(Pair(premise, hypothesis, groups[i.labels.index(i.gold[0])][0], i.dataset))
+        options = tuple(sorted(groups))  # canonical: the order a dataset lists labels is noise
+        out.append(Pair(premise, hypothesis, options.index(groups[i.labels.index(i.gold[0])]),
+                        i.dataset, options))
     return out
+
+
+def option_log_probs(logits: torch.Tensor, pairs: list[Pair]) -> list[torch.Tensor]:
+    """Per pair, the log probability of each of its labels (the log of its classes' summed
+    probability)."""
+    log_probs = logits.float().log_softmax(-1)
+    return [torch.stack([row[list(g)].logsumexp(-1) for g in pair.options])
+            for row, pair in zip(log_probs, pairs, strict=True)]
 
 
 def train(data: list[Pair], out: Path, args: PairArgs,
@@ -95,8 +111,8 @@ def train(data: list[Pair], out: Path, args: PairArgs,
         inputs = model.encode([p.premise for p in items], [p.hypothesis for p in items])
         with torch.autocast("cpu", torch.bfloat16, enabled=args.bfloat16):
             logits = model(inputs["input_ids"], inputs["attention_mask"])
-        return torch.nn.functional.cross_entropy(logits.float(),
-                                                 torch.tensor([p.label for p in items]))
+        rows = option_log_probs(logits, items)
+        return -torch.stack([row[p.gold] for row, p in zip(rows, items, strict=True)]).mean()
 
     return train_top_layers(
         out, args, len(data), model, optimiser, body + head,
@@ -116,8 +132,8 @@ def accuracy(model: PairClassifier, pairs: list[Pair], bfloat16: bool = False) -
     probs = model.probabilities([p.premise for p in pairs], [p.hypothesis for p in pairs],
                                 bfloat16=bfloat16)
     hits: dict[str, list[bool]] = {}
-    for pair, row in zip(pairs, probs, strict=True):
-        hits.setdefault(pair.dataset, []).append(int(row.argmax()) == pair.label)
+    for pair, row in zip(pairs, option_log_probs(probs.log(), pairs), strict=True):
+        hits.setdefault(pair.dataset, []).append(int(row.argmax()) == pair.gold)
     return {d: 100 * sum(h) / len(h) for d, h in hits.items()}
 
 
@@ -173,8 +189,8 @@ def main() -> int:
     instances += [i for name in names for i in registry.read(name, "train")]
     data = nli_pairs(instances)
     if not data:
-        parser.error(f"--data {raw.data!r} holds no three-way NLI pairs "
-                     "('premise\\nhypothesis' texts labelled entailment/neutral/contradiction)")
+        parser.error(f"--data {raw.data!r} holds no NLI pairs ('premise\\nhypothesis' texts "
+                     "labelled entailment/neutral/contradiction or entailment/not entailment)")
     dev = dev_pairs([n for n in raw.dev.split(",") if n], names, raw.dev_limit)
     print(f"{len(data)} training pairs, {len(dev)} dev pairs", file=sys.stderr)
     out = Path(raw.out)
