@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
-from seqgpt.model.pairs import PAIRS, label_groups
+from seqgpt.model.pairs import PAIRS, label_groups, trained_layers
 from seqgpt.model.spans import (
     Features,
     Featurizer,
@@ -205,16 +205,25 @@ class CompactBackend:
     @property
     def pairs(self) -> PairClassifier:
         """The NLI pair reader of the model folder (``pairs.safetensors``), loaded on first use
-        (sharing word embeddings)."""
+        on the sentence encoder's frozen layers (or, where those were trained, on its own E5
+        sharing the word embeddings)."""
         if self._pairs is None:
             from seqgpt.model.pairs import PairClassifier
 
             if not self.model.pairs_state:
                 raise SeqGPTError(f"{self.name} has no pair reader ({PAIRS}); train one with "
                                   "python -m seqgpt.train.pairs")
-            words = self.model.encoder.embeddings.word_embeddings.weight
-            self._pairs = PairClassifier.from_state(self.model.pairs_state,
-                                                    word_embeddings=words.detach())
+            state = self.model.pairs_state
+            tuned = self.model.similarity_state or {}
+            # The blend's sentence encoder is the same E5: where its own training left the
+            # reader's frozen layers alone, the reader runs those instead of a second copy.
+            below = min(trained_layers(state))
+            if all(k.startswith("encoder.layer.") and int(k.split(".")[2]) >= below
+                   for k in tuned):
+                self._pairs = PairClassifier.from_state(state, trunk=self.similarity.encoder)
+            else:
+                words = self.model.encoder.embeddings.word_embeddings.weight
+                self._pairs = PairClassifier.from_state(state, word_embeddings=words.detach())
         return self._pairs
 
     @property

@@ -7,6 +7,7 @@ start, and the default model needs nothing from it. Parameter names follow Huggi
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import torch
@@ -145,6 +146,18 @@ class Bert(nn.Module):
         for layer in layers[frozen_below:]:
             x = layer(x, keep)
         return x
+
+    def branch(self, shared: int) -> Bert:
+        """A Bert that runs this one's embeddings and first ``shared`` layers (the same modules,
+        not copies) under its own copies of the layers above: two models that fine-tuned only
+        their top layers of one encoder hold its frozen trunk once."""
+        twin = Bert(BertConfig(**{**self.config.__dict__, "num_hidden_layers": 0}),
+                    self.embeddings.word_embeddings.weight)
+        twin.config, twin.embeddings = self.config, self.embeddings
+        layers = self.encoder.layer
+        twin.encoder.layer = nn.ModuleList([*layers[:shared],
+                                            *(copy.deepcopy(layer) for layer in layers[shared:])])
+        return twin
 
     def truncate(self, layers: int) -> Bert:
         """Keep only the first ``layers`` layers (the compact default uses 5 of 12)."""

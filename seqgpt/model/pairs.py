@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import torch
 
-from seqgpt.encoders import E5_PREFIX, E5_SMALL, load_encoder, mean_pool
+from seqgpt.encoders import E5_PREFIX, E5_SMALL, e5_tokenizer, load_encoder, mean_pool
 from seqgpt.model.bert import Bert
 from seqgpt.types import SeqGPTError
 
@@ -31,6 +31,11 @@ ALIASES: dict[str, tuple[int, ...]] = {
 }
 MAX_TOKENS = 256
 _PREMISE_TOKENS = 192  # the hypothesis is the short side; keep all of it
+
+
+def trained_layers(state: dict[str, torch.Tensor]) -> set[int]:
+    """The encoder layers a ``pairs.safetensors`` state replaces."""
+    return {int(k.split(".")[3]) for k in state if k.startswith("encoder.encoder.layer.")}
 
 
 def label_groups(labels: list[str]) -> list[tuple[int, ...]] | None:
@@ -64,13 +69,20 @@ class PairClassifier(torch.nn.Module):
 
     @classmethod
     def from_state(cls, state: dict[str, torch.Tensor],
-                   word_embeddings: torch.Tensor | None = None) -> PairClassifier:
-        """The classifier a ``pairs.safetensors`` state describes (its layers say how many)."""
-        layers = {int(k.split(".")[3]) for k in state if k.startswith("encoder.encoder.layer.")}
+                   word_embeddings: torch.Tensor | None = None,
+                   trunk: Bert | None = None) -> PairClassifier:
+        """The classifier a ``pairs.safetensors`` state describes (its layers say how many).
+
+        ``trunk``: an E5 already loaded whose embeddings and layers below the trained ones are
+        E5's own; they are run, not loaded again (the sentence encoder of the blend)."""
+        layers = trained_layers(state)
         if not layers or "head.weight" not in state:
             raise SeqGPTError(f"{PAIRS}: not a pair classifier (expected encoder.encoder.layer.* "
                               f"and head.* tensors); retrain it with seqgpt.train.pairs")
-        encoder, tokenizer = load_encoder(E5_SMALL, word_embeddings=word_embeddings)
+        if trunk is not None:
+            encoder, tokenizer = trunk.branch(min(layers)), e5_tokenizer()
+        else:
+            encoder, tokenizer = load_encoder(E5_SMALL, word_embeddings=word_embeddings)
         model = cls(encoder, tokenizer, len(encoder.encoder.layer) - min(layers))
         unknown = sorted(set(state) - set(model.state_dict()))
         if unknown:
