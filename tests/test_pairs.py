@@ -82,7 +82,8 @@ def test_reader_on_a_shared_trunk_runs_its_frozen_layers_unchanged(
 
     sentence = SentenceSimilarity("multilingual-e5-small")
     before = sentence(["A man plays a guitar."], ["music"])
-    shared = PairClassifier.from_state(reader.trained_state(), trunk=sentence.encoder)
+    shared = PairClassifier.from_state(reader.trained_state(),
+                                       trunk=(sentence.encoder, sentence.tokenizer))
     layers, trunk = shared.encoder.encoder.layer, sentence.encoder.encoder.layer
     assert shared.encoder.embeddings is sentence.encoder.embeddings
     assert all(layers[i] is trunk[i] for i in range(11)) and layers[11] is not trunk[11]

@@ -220,7 +220,9 @@ class CompactBackend:
             below = min(trained_layers(state))
             if all(k.startswith("encoder.layer.") and int(k.split(".")[2]) >= below
                    for k in tuned):
-                self._pairs = PairClassifier.from_state(state, trunk=self.similarity.encoder)
+                sentence = self.similarity
+                self._pairs = PairClassifier.from_state(
+                    state, trunk=(sentence.encoder, sentence.tokenizer))
             else:
                 words = self.model.encoder.embeddings.word_embeddings.weight
                 self._pairs = PairClassifier.from_state(state, word_embeddings=words.detach())

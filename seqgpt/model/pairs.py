@@ -12,9 +12,11 @@ texts (``compose.pair_text``) over an NLI label set (:func:`label_groups`) with 
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 
-from seqgpt.encoders import E5_PREFIX, E5_SMALL, e5_tokenizer, load_encoder, mean_pool
+from seqgpt.encoders import E5_PREFIX, E5_SMALL, load_encoder, mean_pool
 from seqgpt.model.bert import Bert
 from seqgpt.types import SeqGPTError
 
@@ -70,17 +72,18 @@ class PairClassifier(torch.nn.Module):
     @classmethod
     def from_state(cls, state: dict[str, torch.Tensor],
                    word_embeddings: torch.Tensor | None = None,
-                   trunk: Bert | None = None) -> PairClassifier:
+                   trunk: tuple[Bert, Any] | None = None) -> PairClassifier:
         """The classifier a ``pairs.safetensors`` state describes (its layers say how many).
 
-        ``trunk``: an E5 already loaded whose embeddings and layers below the trained ones are
-        E5's own; they are run, not loaded again (the sentence encoder of the blend)."""
+        ``trunk``: an E5 already loaded, with its tokenizer, whose embeddings and layers below
+        the trained ones are E5's own; they are run, not loaded again (the blend's sentence
+        encoder)."""
         layers = trained_layers(state)
         if not layers or "head.weight" not in state:
             raise SeqGPTError(f"{PAIRS}: not a pair classifier (expected encoder.encoder.layer.* "
                               f"and head.* tensors); retrain it with seqgpt.train.pairs")
         if trunk is not None:
-            encoder, tokenizer = trunk.branch(min(layers)), e5_tokenizer()
+            encoder, tokenizer = trunk[0].branch(min(layers)), trunk[1]
         else:
             encoder, tokenizer = load_encoder(E5_SMALL, word_embeddings=word_embeddings)
         model = cls(encoder, tokenizer, len(encoder.encoder.layer) - min(layers))
