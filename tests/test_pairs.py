@@ -4,6 +4,7 @@ hands it pair texts, and its trainer's run folder."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -143,6 +144,9 @@ def test_training_keeps_the_best_step_and_resumes(tmp_path: Path) -> None:
 
     first = load_file(str(path))
     assert "head.weight" in first
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask  # readable as any file the user saves
     assert all(k.startswith(("head.", "encoder.encoder.layer.11.")) for k in first)
     pairs.train(data, tmp_path, pairs.PairArgs(steps=3, batch_size=2, warmup=1, train_layers=1,
                                                save_every=1, log_every=1),

@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from seqgpt.fsutil import atomic_file
+from seqgpt.fsutil import atomic_file, write_file
 
 
 def warmup_cosine(step: int, warmup: int, total: int) -> float:
@@ -212,7 +212,7 @@ def train_top_layers(out: Path, args: Any, size: int, model: Any, optimiser: Any
     ``trained_weights`` are saved in fp16 as ``best`` and a checkpoint of ``model``, optimiser,
     schedule and data order lets a killed run resume where it was."""
     import torch
-    from safetensors.torch import save_file
+    from safetensors.torch import save
 
     scheduler = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: warmup_cosine(step, args.warmup, args.steps))
@@ -245,7 +245,9 @@ def train_top_layers(out: Path, args: Any, size: int, model: Any, optimiser: Any
             score = evaluate() if evaluate else float(step)
             log_record(out, {"step": step, "dev": round(score, 2)})
             if early.update(score):
-                save_file({k: v.half().contiguous() for k, v in weights.items()}, str(out / best))
+                # write_file, not safetensors' save_file: that one writes mode 0600 whatever
+                # the umask, and a kill mid-write would leave half a file as the best step
+                write_file(out / best, save({k: v.half().contiguous() for k, v in weights.items()}))
             save_run(out / checkpoint, weights, optimiser, scheduler, rng, order, step, early)
     (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
     return out / best

@@ -132,6 +132,7 @@ def accuracy(model: PairClassifier, pairs: list[Pair], bfloat16: bool = False) -
     probs = model.probabilities([p.premise for p in pairs], [p.hypothesis for p in pairs],
                                 bfloat16=bfloat16)
     hits: dict[str, list[bool]] = {}
+    # log-probabilities are logits whose log-softmax is themselves
     for pair, row in zip(pairs, option_log_probs(probs.log(), pairs), strict=True):
         hits.setdefault(pair.dataset, []).append(int(row.argmax()) == pair.gold)
     return {d: 100 * sum(h) / len(h) for d, h in hits.items()}
