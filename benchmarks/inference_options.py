@@ -2,9 +2,11 @@
 
     python benchmarks/inference_options.py --model runs/l5 --limit 100
 
-The extraction threshold (mean F1 over the extraction sets) and the single-label blend weight
+The extraction threshold (mean F1 over the extraction sets), the single-label blend weight
 of E5's text-label cosine (``similarity_weight``, mean accuracy over the classification sets)
-are tried on a grid. The samples come from the split each dataset does *not* report on
+and, for a model with an answer reader, the ``answer_threshold`` (mean token F1 over the
+reading-comprehension sets, unanswerable questions right only when unanswered) are tried on a
+grid. The samples come from the split each dataset does *not* report on
 (:mod:`seqgpt.train.devset`), so the reported zero-shot table is never what the options were
 picked on. Prints one table per option and the ``--inference`` arguments for
 ``python -m seqgpt.train.card``.
@@ -16,11 +18,14 @@ import argparse
 import sys
 
 import seqgpt
+from seqgpt.data import registry
 from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.evaluate.runner import evaluate
+from seqgpt.evaluate.tasks import answer_scores, mrc_questions
 from seqgpt.train.devset import GRID, headline, selection_instances
 
 WEIGHTS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+ANSWER_GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
 def mean_by_option(nlu: seqgpt.Model, instances: list, name: str,
@@ -36,6 +41,23 @@ def mean_by_option(nlu: seqgpt.Model, instances: list, name: str,
         print(f"  {name}={value}: {out[value][0]:.1f}", file=sys.stderr, flush=True)
     nlu.backend.options = start
     return out
+
+
+def answer_f1_by_threshold(nlu: seqgpt.Model, instances: list, grid: tuple[float, ...]
+                           ) -> dict[float, tuple[float, dict[str, float]]]:
+    """For each ``answer_threshold``: the mean token F1 over the datasets and each one's, from
+    one reading of every question (the reader's answer does not depend on the threshold)."""
+    rows: dict[float, dict[str, float]] = {value: {} for value in grid}
+    for name in sorted({i.dataset for i in instances}):
+        group = [i for i in instances if i.dataset == name]
+        questions = mrc_questions(group)
+        asked = list(questions)
+        readings = nlu.backend.read([q for _, q in asked], [c for c, _ in asked])
+        for value in grid:
+            answered = [(c[r.start:r.end].strip() if r is not None and r.score >= value else None,
+                         questions[c, q]) for (c, q), r in zip(asked, readings, strict=True)]
+            rows[value][name] = 100 * answer_scores(answered, group[0].language)["token F1"]
+    return {value: (sum(r.values()) / len(r), r) for value, r in rows.items()}
 
 
 def show(name: str, results: dict[float, tuple[float, dict[str, float]]]) -> float:
@@ -54,6 +76,8 @@ def main() -> int:
     parser.add_argument("--data", default=",".join(sorted(ZERO_SHOT_DEV)))
     parser.add_argument("--limit", type=int, default=100, help="instances per dataset")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", choices=("threshold", "similarity_weight", "answer_threshold"),
+                        default=None, help="pick only this option")
     args = parser.parse_args()
     nlu = seqgpt.load(args.model)
     instances = selection_instances([n for n in args.data.split(",") if n], args.limit,
@@ -61,11 +85,16 @@ def main() -> int:
     extract = [i for i in instances if i.task == "extract"]
     single = [i for i in instances if i.task == "classify" and len(i.gold) == 1]
     chosen = {}
-    if extract:
+    if extract and args.only in (None, "threshold"):
         chosen["threshold"] = show("threshold", mean_by_option(nlu, extract, "threshold", GRID))
-    if single:
+    if single and args.only in (None, "similarity_weight"):
         chosen["similarity_weight"] = show(
             "similarity_weight", mean_by_option(nlu, single, "similarity_weight", WEIGHTS))
+    mrc = [i for i in extract if registry.get(i.dataset).kind == "mrc"]
+    if mrc and getattr(nlu.backend, "reads_answers", False) \
+            and args.only in (None, "answer_threshold"):
+        chosen["answer_threshold"] = show(
+            "answer_threshold", answer_f1_by_threshold(nlu, mrc, ANSWER_GRID))
     print("\n" + " ".join(f"--inference {k}={v}" for k, v in chosen.items()))
     return 0
 

@@ -11,7 +11,7 @@ def add_option_arguments(parser: argparse.ArgumentParser, *, nested: bool = True
                          multi_label: bool = True) -> None:
     """``--threshold``, ``--nested``, ``--multi-label``: the model options of the Python API
     (compact models; a generative model refuses them). Unset flags leave the model's default."""
-    parser.add_argument("--threshold", type=_unit_float, default=None, metavar="T",
+    parser.add_argument("--threshold", type=unit_float, default=None, metavar="T",
                         help="lowest score a span or label needs, in [0, 1] (default: the "
                              "model's, 0.5 for the embedded one; 0.2 finds more spans)")
     if nested:
@@ -29,7 +29,7 @@ def model_options(args: argparse.Namespace) -> dict[str, Any]:
     return {name: value for name, value in given.items() if value is not None}
 
 
-def _unit_float(value: str) -> float:
+def unit_float(value: str) -> float:
     try:
         number = float(value)
     except ValueError:

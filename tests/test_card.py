@@ -134,3 +134,28 @@ def test_write_card_ships_the_pair_reader(tmp_path: Path) -> None:
     text = write_card(run, out, [data], scores, pairs_run=_pairs_run(tmp_path)).read_text()
     assert (out / "pairs.safetensors").is_file() and "## NLI pair reader" in text
     assert "`ocnli`: CC BY-NC 2.0" in text  # its data's licences are listed with the mixture's
+
+
+def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    card = write_card(run, out, [data], scores)
+    reader = tmp_path / "qa"
+    reader.mkdir()
+    (reader / "qa.safetensors").write_bytes(b"answers")
+    (reader / "data.json").write_text(json.dumps({"cmrc2018": 5, "xquad/en": 7}))
+    (reader / "args.json").write_text(json.dumps({"steps": 400, "batch_size": 16,
+                                                  "train_layers": 6}))
+    (reader / "log.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"step": 200, "loss": 2.0, "questions_per_s": 4.2},
+        {"dev_sets": {"drcd": 30.0, "subjqa": 20.0}}, {"step": 200, "dev": 25.0}]))
+    refresh_card(out, None, None, qa_run=reader, inference={"answer_threshold": 0.3})
+    text = card.read_text()
+    section = text.split("## Answer reader (`qa.safetensors`)")[1].split("## Licences")[0]
+    assert "top 6 layers" in section and "400 steps x 16 questions" in section
+    assert "4.2 questions/s" in section and "| 200 | 30.0 | 20.0 | 25.0 |" in section
+    assert (out / "qa.safetensors").read_bytes() == b"answers"
+    config = json.loads((out / "seqgpt_config.json").read_text())
+    assert config["inference"]["answer_threshold"] == 0.3
+    with pytest.raises(SeqGPTError, match="answer_threshold must be a number"):
+        refresh_card(out, None, None, inference={"answer_threshold": 3})

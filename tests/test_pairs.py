@@ -73,7 +73,7 @@ def test_state_round_trip_gives_the_same_probabilities(reader: PairClassifier) -
     assert probs.shape == (2, 3)
     assert torch.allclose(probs.sum(-1), torch.ones(2))
     assert torch.allclose(again.probabilities(premises, hypotheses), probs, atol=1e-5)
-    with pytest.raises(SeqGPTError, match="not a pair classifier"):
+    with pytest.raises(SeqGPTError, match="not a PairClassifier state"):
         PairClassifier.from_state({"x": torch.zeros(1)})
 
 

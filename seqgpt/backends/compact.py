@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, cast
 
 import torch
 
-from seqgpt.model.pairs import PAIRS, label_groups, trained_layers
+from seqgpt.model.pairs import PAIRS, label_groups
+from seqgpt.model.qa import QA
 from seqgpt.model.spans import (
     Features,
     Featurizer,
@@ -25,11 +26,14 @@ from seqgpt.model.spans import (
     span_index,
     token_boundaries,
 )
+from seqgpt.model.top_layers import trained_layers
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 if TYPE_CHECKING:
     from seqgpt.model.pairs import PairClassifier
+    from seqgpt.model.qa import QAReader, Reading
     from seqgpt.model.sentence import SentenceSimilarity
+    from seqgpt.model.top_layers import Reader
 
 WEIGHTS = "model.safetensors"
 CONFIG = "seqgpt_config.json"
@@ -55,6 +59,9 @@ class CompactOptions:
     # the zero-shot dev selection samples with the default model
     head_logit_floor: float = 0.78
     cosine_floor: float = 0.02
+    # answer: the lowest answer-reader score (its best span against "no answer") that answers
+    # a question; below it the question is unanswered
+    answer_threshold: float = 0.5
     # run the encoders in bfloat16 (autocast): about 1.6x faster on CPUs with AVX512-BF16 or
     # AMX, much slower on CPUs without; scores move by about 0.01 (README, default model)
     bfloat16: bool = False
@@ -66,7 +73,7 @@ class CompactOptions:
             raise SeqGPTError(f"unknown option {unknown[0]!r} for the compact model; "
                               f"known options: {', '.join(sorted(known))}")
         new = CompactOptions(**{**self.__dict__, **options})
-        for name in ("threshold", "label_threshold", "similarity_weight"):
+        for name in ("threshold", "label_threshold", "similarity_weight", "answer_threshold"):
             value = getattr(new, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not 0.0 <= value <= 1.0:
@@ -98,6 +105,7 @@ class CompactBackend:
         self.options = options or CompactOptions()
         self._similarity: SentenceSimilarity | None = None
         self._pairs: PairClassifier | None = None
+        self._qa: QAReader | None = None
 
     @classmethod
     def from_folder(cls, folder: Path, **options: Any) -> CompactBackend:
@@ -121,8 +129,9 @@ class CompactBackend:
                               f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
         tuned = folder / SIMILARITY
         model.similarity_state = load_file(str(tuned)) if tuned.is_file() else None
-        pairs = folder / PAIRS
+        pairs, qa = folder / PAIRS, folder / QA
         model.pairs_state = load_file(str(pairs)) if pairs.is_file() else None
+        model.qa_state = load_file(str(qa)) if qa.is_file() else None
         # A folder may carry its own defaults (e.g. a threshold picked on dev data).
         defaults = CompactOptions().updated(raw.get("inference", {}))
         return cls(model, model.tokenizer, str(folder), defaults.updated(options))
@@ -205,28 +214,50 @@ class CompactBackend:
     @property
     def pairs(self) -> PairClassifier:
         """The NLI pair reader of the model folder (``pairs.safetensors``), loaded on first use
-        on the sentence encoder's frozen layers (or, where those were trained, on its own E5
-        sharing the word embeddings)."""
+        (:meth:`_reader`)."""
         if self._pairs is None:
             from seqgpt.model.pairs import PairClassifier
 
-            if not self.model.pairs_state:
-                raise SeqGPTError(f"{self.name} has no pair reader ({PAIRS}); train one with "
-                                  "python -m seqgpt.train.pairs")
-            state = self.model.pairs_state
-            tuned = self.model.similarity_state or {}
-            # The blend's sentence encoder is the same E5: where its own training left the
-            # reader's frozen layers alone, the reader runs those instead of a second copy.
-            below = min(trained_layers(state))
-            if all(k.startswith("encoder.layer.") and int(k.split(".")[2]) >= below
-                   for k in tuned):
-                sentence = self.similarity
-                self._pairs = PairClassifier.from_state(
-                    state, trunk=(sentence.encoder, sentence.tokenizer))
-            else:
-                words = self.model.encoder.embeddings.word_embeddings.weight
-                self._pairs = PairClassifier.from_state(state, word_embeddings=words.detach())
+            self._pairs = self._reader(PairClassifier, self.model.pairs_state)
         return self._pairs
+
+    @property
+    def qa(self) -> QAReader:
+        """The answer reader of the model folder (``qa.safetensors``), loaded on first use
+        (:meth:`_reader`)."""
+        if self._qa is None:
+            from seqgpt.model.qa import QAReader
+
+            self._qa = self._reader(QAReader, self.model.qa_state)
+        return self._qa
+
+    def _reader(self, kind: type[Reader], state: dict[str, torch.Tensor] | None) -> Reader:
+        """A reader on the sentence encoder's frozen layers, or, where the folder's
+        ``similarity.safetensors`` trained those, on its own E5 sharing the word embeddings."""
+        if not state:
+            raise SeqGPTError(f"{self.name} has no {kind.FILE}; train one with {kind.TRAINER}")
+        tuned = self.model.similarity_state or {}
+        # The blend's sentence encoder is the same E5: where its own training left the
+        # reader's frozen layers alone, the reader runs those instead of a second copy.
+        below = min(trained_layers(state))
+        if all(k.startswith("encoder.layer.") and int(k.split(".")[2]) >= below for k in tuned):
+            sentence = self.similarity
+            return kind.from_state(state, trunk=(sentence.encoder, sentence.tokenizer))
+        words = self.model.encoder.embeddings.word_embeddings.weight
+        return kind.from_state(state, word_embeddings=words.detach())
+
+    @property
+    def reads_answers(self) -> bool:
+        """Whether the folder has an answer reader (``Model.answer`` then uses :meth:`read`)."""
+        return bool(self.model.qa_state)
+
+    def read(self, questions: list[str], contexts: list[str],
+             **options: Any) -> list[Reading | None]:
+        """The answer reader's best span of each context for its question (``Model.answer``
+        keeps those whose score reaches ``answer_threshold``)."""
+        opts = self.options.updated(options)
+        return self.qa.read(questions, contexts, batch_size=opts.batch_size,
+                            bfloat16=opts.bfloat16)
 
     @property
     def similarity(self) -> SentenceSimilarity:
@@ -370,8 +401,9 @@ def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
     tuned = model.similarity_state
     if tuned:  # a model fine-tuned from one with a trained sentence encoder keeps it
         write_file(folder / SIMILARITY, safetensors_bytes(tuned))
-    if model.pairs_state:  # and its pair reader
-        write_file(folder / PAIRS, safetensors_bytes(model.pairs_state))
+    for file, reader in ((PAIRS, model.pairs_state), (QA, model.qa_state)):
+        if reader:  # and its readers
+            write_file(folder / file, safetensors_bytes(reader))
     write_file(folder / CONFIG, json.dumps({"model": model.config.to_dict(),
                                             "inference": inference or {}, "card": card or {}},
                                            indent=2, ensure_ascii=False))

@@ -198,40 +198,55 @@ def _events(model: Any, instances: list[AtomicInstance], language: str,
 
 # --- reading comprehension ------------------------------------------------------------------
 
-def _answers(model: Any, instances: list[AtomicInstance], language: str,
-             sample: Sampler) -> tuple[int, dict[str, float]]:
-    # A question asked twice of one context (SubjQA: one row per annotator) is one question
-    # whose references are all the annotators' answers (answerable if anyone answered). The
-    # references are the answers as the context has them (SubjQA's answer strings are
-    # re-tokenised, "heavy - duty" for "heavy-duty") and as the data gives them.
+def mrc_questions(instances: list[AtomicInstance]) -> dict[tuple[str, str], list[str]]:
+    """Each (context, question) of the reading-comprehension instances with its references.
+
+    A question asked twice of one context (SubjQA: one row per annotator) is one question
+    whose references are all the annotators' answers (answerable if anyone answered). The
+    references are the answers as the context has them (SubjQA's answer strings are
+    re-tokenised, "heavy - duty" for "heavy-duty") and as the data gives them."""
     questions: dict[tuple[str, str], list[str]] = {}
     for i in instances:
         if i.task == "extract":
             references = [s.text for s in i.spans] + list(i.meta.get("answers", []))
             known = questions.setdefault((i.text, i.labels[0]), [])
             known += [r for r in references if r not in known]
+    return questions
+
+
+def answer_scores(answered: list[tuple[str | None, list[str]]],
+                  language: str) -> dict[str, float]:
+    """Exact match and token F1 of (answer or ``None``, references) pairs; where some
+    questions are unanswerable, also token F1 on the answerable ones and their share."""
+    em = f1 = answerable_f1 = 0.0
+    answerable = 0
+    for answer, references in answered:
+        em += answer_exact_match(answer, references, language)
+        score = answer_f1(answer, references, language)
+        f1 += score
+        if references:
+            answerable += 1
+            answerable_f1 += score
+    n = len(answered)
+    scores = {"exact match": em / max(n, 1), "token F1": f1 / max(n, 1)}
+    if answerable < n:  # unanswerable questions: answering none of them already scores
+        scores["answerable token F1"] = answerable_f1 / max(answerable, 1)
+        scores["answerable share"] = answerable / n
+    return scores
+
+
+def _answers(model: Any, instances: list[AtomicInstance], language: str,
+             sample: Sampler) -> tuple[int, dict[str, float]]:
+    questions = mrc_questions(instances)
     chosen = sample(list(questions))
     contexts: dict[str, list[str]] = {}
     for context, question in chosen:
         contexts.setdefault(context, []).append(question)
     answers = model.answer(list(contexts), list(contexts.values()))
-    em = f1 = answerable_f1 = 0.0
-    answerable = 0
-    for (context, group), found in zip(contexts.items(), answers, strict=True):
-        for question, answer in zip(group, found, strict=True):
-            references = questions[context, question]
-            em += answer_exact_match(answer.text, references, language)
-            score = answer_f1(answer.text, references, language)
-            f1 += score
-            if references:
-                answerable += 1
-                answerable_f1 += score
-    n = len(chosen)
-    scores = {"exact match": em / max(n, 1), "token F1": f1 / max(n, 1)}
-    if answerable < n:  # unanswerable questions: answering none of them already scores
-        scores["answerable token F1"] = answerable_f1 / max(answerable, 1)
-        scores["answerable share"] = answerable / n
-    return n, scores
+    answered = [(answer.text, questions[context, question])
+                for (context, group), found in zip(contexts.items(), answers, strict=True)
+                for question, answer in zip(group, found, strict=True)]
+    return len(chosen), answer_scores(answered, language)
 
 
 # --- NLI ------------------------------------------------------------------------------------

@@ -16,9 +16,11 @@ from typing import Any
 
 import torch
 
-from seqgpt.encoders import E5_PREFIX, E5_SMALL, load_encoder, mean_pool
+from seqgpt.encoders import E5_PREFIX, mean_pool
 from seqgpt.model.bert import Bert
-from seqgpt.types import SeqGPTError
+from seqgpt.model.top_layers import TopLayerReader, trained_layers
+
+__all__ = ["ALIASES", "CLASSES", "PAIRS", "PairClassifier", "label_groups", "trained_layers"]
 
 PAIRS = "pairs.safetensors"
 CLASSES = ("entailment", "neutral", "contradiction")
@@ -35,11 +37,6 @@ MAX_TOKENS = 256
 _PREMISE_TOKENS = 192  # the hypothesis is the short side; keep all of it
 
 
-def trained_layers(state: dict[str, torch.Tensor]) -> set[int]:
-    """The encoder layers a ``pairs.safetensors`` state replaces."""
-    return {int(k.split(".")[3]) for k in state if k.startswith("encoder.encoder.layer.")}
-
-
 def label_groups(labels: list[str]) -> list[tuple[int, ...]] | None:
     """The pair classes each label stands for, or ``None`` unless ``labels`` name every class
     exactly once (any order, any case): the only label sets the pair head can answer."""
@@ -50,55 +47,16 @@ def label_groups(labels: list[str]) -> list[tuple[int, ...]] | None:
     return groups if covered == list(range(len(CLASSES))) else None  # type: ignore[return-value]
 
 
-class PairClassifier(torch.nn.Module):
+class PairClassifier(TopLayerReader):
     """E5 with its top ``train_layers`` layers and a linear head trained on NLI pairs."""
 
-    def __init__(self, encoder: Bert, tokenizer, train_layers: int) -> None:  # noqa: ANN001
-        super().__init__()
-        if not 0 < train_layers <= len(encoder.encoder.layer):
-            raise SeqGPTError(f"train_layers must be in 1..{len(encoder.encoder.layer)}, "
-                              f"got {train_layers}")
-        self.encoder, self.tokenizer = encoder, tokenizer
-        self.split = len(encoder.encoder.layer) - train_layers
-        self.head = torch.nn.Linear(encoder.config.hidden_size, len(CLASSES))
+    FILE = PAIRS
+    TRAINER = "python -m seqgpt.train.pairs"
+    OUTPUTS = len(CLASSES)
+
+    def __init__(self, encoder: Bert, tokenizer: Any, train_layers: int) -> None:
+        super().__init__(encoder, tokenizer, train_layers)
         self._sep = tokenizer("a")["input_ids"][-1]
-
-    @classmethod
-    def pretrained(cls, train_layers: int,
-                   word_embeddings: torch.Tensor | None = None) -> PairClassifier:
-        encoder, tokenizer = load_encoder(E5_SMALL, word_embeddings=word_embeddings)
-        return cls(encoder, tokenizer, train_layers)
-
-    @classmethod
-    def from_state(cls, state: dict[str, torch.Tensor],
-                   word_embeddings: torch.Tensor | None = None,
-                   trunk: tuple[Bert, Any] | None = None) -> PairClassifier:
-        """The classifier a ``pairs.safetensors`` state describes (its layers say how many).
-
-        ``trunk``: an E5 already loaded, with its tokenizer, whose embeddings and layers below
-        the trained ones are E5's own; they are run, not loaded again (the blend's sentence
-        encoder)."""
-        layers = trained_layers(state)
-        if not layers or "head.weight" not in state:
-            raise SeqGPTError(f"{PAIRS}: not a pair classifier (expected encoder.encoder.layer.* "
-                              f"and head.* tensors); retrain it with seqgpt.train.pairs")
-        if trunk is not None:
-            encoder, tokenizer = trunk[0].branch(min(layers)), trunk[1]
-        else:
-            encoder, tokenizer = load_encoder(E5_SMALL, word_embeddings=word_embeddings)
-        model = cls(encoder, tokenizer, len(encoder.encoder.layer) - min(layers))
-        unknown = sorted(set(state) - set(model.state_dict()))
-        if unknown:
-            raise SeqGPTError(f"{PAIRS} does not fit {E5_SMALL} (unknown {unknown[:3]}); "
-                              f"retrain it with seqgpt.train.pairs")
-        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
-        return model.eval()
-
-    def trained_state(self) -> dict[str, torch.Tensor]:
-        """The weights that differ from E5's: the top layers and the head."""
-        return {k: v.detach().clone() for k, v in self.state_dict().items()
-                if k.startswith("head.") or (k.startswith("encoder.encoder.layer.")
-                                             and int(k.split(".")[3]) >= self.split)}
 
     def encode(self, premises: list[str], hypotheses: list[str]) -> dict[str, torch.Tensor]:
         rows = []
@@ -115,8 +73,7 @@ class PairClassifier(torch.nn.Module):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Class logits ``[pairs, 3]``; the frozen lower layers run without a graph."""
-        x = self.encoder(input_ids, attention_mask, frozen_below=self.split)
-        return self.head(mean_pool(x.float(), attention_mask))
+        return self.head(mean_pool(self.states(input_ids, attention_mask).float(), attention_mask))
 
     @torch.inference_mode()
     def probabilities(self, premises: list[str], hypotheses: list[str], batch_size: int = 32,

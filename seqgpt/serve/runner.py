@@ -22,7 +22,7 @@ import asyncio
 import concurrent.futures
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from seqgpt.api import Model
 from seqgpt.serve.batcher import MicroBatcher, Overloaded
@@ -115,14 +115,7 @@ class _Run:
     def model_call(self, task: str, texts: list[str], labels: list[str],
                    options: dict[str, Any]) -> list[Any]:
         """Runs in the task thread: hand one call to the loop and wait for its results."""
-        limit = self.runner.settings.max_expanded_texts
-        self.sent += len(texts)
-        if self.sent > limit:
-            raise limit_error("body", "max_expanded_texts", limit,
-                              f"this {self.name} request expands to more than {limit:,} texts "
-                              "for the model (its texts, then entity pairs, event triggers or "
-                              "objects); send fewer texts (or, for relations, a lower "
-                              "max_pairs)")
+        self.count(len(texts))
         with self._lock:
             if self.cancelled.is_set():
                 raise Cancelled
@@ -135,6 +128,20 @@ class _Run:
         finally:
             self._current = None
 
+    def count(self, texts: int) -> None:
+        """Add ``texts`` to what this request sent the model: past ``max_expanded_texts`` the
+        request is refused; a cancelled one stops here."""
+        limit = self.runner.settings.max_expanded_texts
+        self.sent += texts
+        if self.sent > limit:
+            raise limit_error("body", "max_expanded_texts", limit,
+                              f"this {self.name} request expands to more than {limit:,} texts "
+                              "for the model (its texts, then entity pairs, event triggers or "
+                              "objects); send fewer texts (or, for relations, a lower "
+                              "max_pairs)")
+        if self.cancelled.is_set():
+            raise Cancelled
+
     def cancel(self) -> None:
         """Stop at the next model call; drop the queued chunk of the current one."""
         with self._lock:
@@ -146,8 +153,8 @@ class _Run:
 
 class _BatchedBackend:
     """A backend whose calls go through the batcher; it answers for the real one otherwise
-    (its ``name``, ``options`` and sentence encoder, which tasks read to choose what to ask
-    for)."""
+    (its ``name``, ``options``, sentence encoder and answer reader, which tasks read to choose
+    what to ask for)."""
 
     def __init__(self, run: _Run, model: Model) -> None:
         self.run = run
@@ -160,6 +167,19 @@ class _BatchedBackend:
         """The real backend's sentence encoder, if it has one (``answer`` ranks a context's
         sentences with it, in the request's thread): loaded on first use, as there."""
         return getattr(self._backend, "similarity", None)
+
+    @property
+    def reads_answers(self) -> bool:
+        """Whether the real backend has an answer reader (``answer`` then calls :meth:`read`)."""
+        return bool(getattr(self._backend, "reads_answers", False))
+
+    def read(self, questions: list[str], contexts: list[str], **options: Any) -> list[Any]:
+        """The real backend's answer reader, in the request's thread as the sentence encoder:
+        each question comes with its own context, which the batcher's chunks (one label set
+        for all their texts) cannot carry. Counted and cancellable as the batched calls."""
+        self.run.count(len(contexts))
+        backend: Any = self._backend
+        return cast(list[Any], backend.read(questions, contexts, **options))
 
     def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Any]:
         return self.run.model_call("extract", texts, labels, options)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from seqgpt import prompt, textcheck
-from seqgpt.cli_options import add_option_arguments, model_options
+from seqgpt.cli_options import add_option_arguments, model_options, unit_float
 from seqgpt.inputs import Input
 from seqgpt.inputs import read as read_inputs
 from seqgpt.tasks.common import TaskInputError
@@ -61,6 +61,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     ans.add_argument("--unit", choices=("span", "sentence"), default="span",
                      help="answer with the span found (default) or the whole sentence holding "
                           "it (for answers that are clauses, such as opinions in reviews)")
+    ans.add_argument("--answer-threshold", type=unit_float, default=None,
+                     help="with a model that has an answer reader: the lowest reader score "
+                          "that answers a question (default: the model's, 0.5 unless its "
+                          "folder says otherwise); lower answers more questions")
     ans.set_defaults(func=_run, render=_answer)
 
     sl = _command(subparsers, "slots", "fill slots and detect the intent of TEXT",
@@ -172,6 +176,8 @@ def _call(nlu: Any, args: argparse.Namespace, inputs: list[Any],
     if name == "events":
         return nlu.events(inputs, args.schema, **options)
     if name == "answer":
+        if args.answer_threshold is not None:
+            options = {**options, "answer_threshold": args.answer_threshold}
         return nlu.answer(inputs, [list(args.questions) for _ in inputs], unit=args.unit,
                           **options)
     if name == "slots":

@@ -3,7 +3,12 @@ the context with each question as a label (``prompt.sanitize_label(question)``: 
 separate labels, become semicolons). A question the model finds no span for is unanswerable
 and gets ``None``.
 
-Where the backend scores spans and carries the pretrained sentence encoder (the compact one),
+Where the backend has an answer reader (a compact model folder with ``qa.safetensors``,
+:mod:`seqgpt.model.qa`), the reader answers instead: the top layers of the full E5 read each
+question with the context and point at the answer, or at "no answer" (a question is answered
+where the reader's score reaches the ``answer_threshold`` option).
+
+Else, where the backend scores spans and carries the pretrained sentence encoder,
 the answer is retrieved, then read: E5, trained on a billion question-passage pairs, ranks the
 context's sentences by how well they answer the question, and the answer is the span that
 best combines its own score with its sentence's rank, among every span scoring at least
@@ -63,6 +68,8 @@ class Answer:
 
 
 Questions = str | list[str]
+#: Per context: its questions as asked, as labels, and whether one question (not a list) was.
+Plans = list[tuple[list[str], list[str], bool]]
 
 
 #: What an answer can be: the span found, or the whole sentence holding it.
@@ -89,11 +96,52 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
     if not isinstance(asked, list) or len(asked) != len(batch):
         raise TaskInputError(f"questions: give the questions of each context, one entry per "
                              f"context ({len(batch)})")
-    plans: list[tuple[list[str], list[str], bool]] = []
+    plans: Plans = []
     for i, entry in enumerate(asked):
         where = "questions" if single else f"questions[{i}]"
         originals, one = _question_list(entry, where)
         plans.append((originals, [prompt.sanitize_label(q) for q in originals], one))
+    if getattr(model.backend, "reads_answers", False):
+        chosen = _reader_answers(model, batch, plans, options)
+    else:
+        chosen = _extracted_answers(model, batch, plans, options)
+    answers: list[Answer | list[Answer]] = []
+    for i, ((originals, _, one), best) in enumerate(zip(plans, chosen, strict=True)):
+        if unit == "sentence":
+            bounds = sentence_bounds(batch[i], prose=True)
+            best = [_sentence_of(span, batch[i], bounds) for span in best]
+        mine = [Answer(q, span) for q, span in zip(originals, best, strict=True)]
+        answers.append(mine[0] if one else mine)
+    return answers[0] if single else answers
+
+
+def _reader_answers(model: Model, batch: list[str], plans: Plans,
+                    options: dict[str, Any]) -> list[list[Span | None]]:
+    """Per context, the answer of each question by the backend's answer reader: one reading
+    per distinct (context, question), answered where its score reaches ``answer_threshold``."""
+    backend: Any = model.backend
+    threshold = backend.options.updated(options).answer_threshold
+    asked = list(dict.fromkeys((i, q) for i, (originals, _, _) in enumerate(plans)
+                               for q in originals))
+    readings = backend.read([q for _, q in asked], [batch[i] for i, _ in asked], **options)
+    found: dict[tuple[int, str], Span | None] = {}
+    for (i, question), reading in zip(asked, readings, strict=True):
+        span = None
+        if reading is not None and reading.score >= threshold:
+            text, start, end = batch[i], reading.start, reading.end
+            start += len(text[start:end]) - len(text[start:end].lstrip())
+            end -= len(text[start:end]) - len(text[start:end].rstrip())
+            if end > start:
+                span = Span(prompt.sanitize_label(question), text[start:end], start, end,
+                            round(reading.score, 4))
+        found[i, question] = span
+    return [[found[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)]
+
+
+def _extracted_answers(model: Model, batch: list[str], plans: Plans,
+                       options: dict[str, Any]) -> list[list[Span | None]]:
+    """Per context, the answer of each question by extraction with the question as label
+    (retrieved, then read, where the backend has a sentence encoder)."""
     # One extract call per distinct question, over every context that asks it: a question is
     # never in a label group with another one, so no other question can take its span (the
     # compact model keeps spans from overlapping across labels; a generative model answers a
@@ -113,20 +161,16 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
         results = model.extract([batch[i] for i in indices], [label], **asked_options)
         for i, result in zip(indices, results, strict=True):
             found[i][label] = result.by_label().get(label, [])
-    answers: list[Answer | list[Answer]] = []
-    for i, (originals, labels, one) in enumerate(plans):
+    chosen: list[list[Span | None]] = []
+    for i, (_, labels, _) in enumerate(plans):
         spans = [found[i].get(label, []) for label in labels]
-        bounds = sentence_bounds(batch[i], prose=True) if retriever or unit == "sentence" \
-            else []
         if retriever is None:
-            best = [common.best(candidates) for candidates in spans]
+            chosen.append([common.best(candidates) for candidates in spans])
         else:
-            best = _retrieve_then_read(retriever, batch[i], bounds, labels, spans, threshold)
-        if unit == "sentence":
-            best = [_sentence_of(span, batch[i], bounds) for span in best]
-        mine = [Answer(q, span) for q, span in zip(originals, best, strict=True)]
-        answers.append(mine[0] if one else mine)
-    return answers[0] if single else answers
+            bounds = sentence_bounds(batch[i], prose=True)
+            chosen.append(_retrieve_then_read(retriever, batch[i], bounds, labels, spans,
+                                              threshold))
+    return chosen
 
 
 def _sentences(span: Span, bounds: list[tuple[int, int]]) -> tuple[int, int]:

@@ -9,8 +9,9 @@
 The card lists the base encoder, the training data (datasets and instance counts read from
 the mixture file), the steps and settings, the dev curve from ``log.jsonl``, the zero-shot
 table (``benchmarks/zero_shot.py --json``) and the composite-task table (``seqgpt eval-tasks
---json``) when given, the NLI pair reader's run (``--pairs``: its weights are copied into the
-folder, its data, settings and dev curve go in the card), and the licences that bind the weights.
+--json``) when given, the runs of the NLI pair reader (``--pairs``) and the answer reader
+(``--qa``): their weights are copied into the folder, their data, settings and dev curves go
+in the card; and the licences that bind the weights.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 import shutil
 import sys
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +31,8 @@ from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.errors import SeqGPTError
 from seqgpt.evaluate.task_result import TaskResult, format_table
 from seqgpt.model.pairs import PAIRS
-from seqgpt.train.loop import read_records
+from seqgpt.model.qa import QA
+from seqgpt.train.loop import DATA_FILE, read_records
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
 RESTRICTIVE = {
@@ -45,11 +48,13 @@ RESTRICTIVE = {
 
 def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
                inference: dict[str, Any] | None = None, notes: str = "",
-               task_scores: Path | None = None, pairs_run: Path | None = None) -> Path:
+               task_scores: Path | None = None, pairs_run: Path | None = None,
+               qa_run: Path | None = None) -> Path:
     """Copy the run's best model to ``out`` with ``inference`` options merged into its config
     (e.g. a blend weight picked after training) and write its MODEL_CARD.md; ``notes`` is
     markdown placed after the training section; ``task_scores`` is the JSON of ``seqgpt eval-tasks``
-    for this model; ``pairs_run`` a :mod:`seqgpt.train.pairs` run whose reader ships too."""
+    for this model; ``pairs_run`` a :mod:`seqgpt.train.pairs` run and ``qa_run`` a
+    :mod:`seqgpt.train.qa` run whose readers ship too."""
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
     config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
@@ -58,7 +63,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     config["inference"] = options
     out.mkdir(parents=True, exist_ok=True)
     shutil.copy(best / WEIGHTS, out / WEIGHTS)
-    for extra in (SIMILARITY, PAIRS):
+    for extra in (SIMILARITY, PAIRS, QA):
         if (best / extra).is_file():
             shutil.copy(best / extra, out / extra)
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -107,9 +112,10 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         lines += _scores_section(json.loads(scores.read_text(encoding="utf-8")))
     if task_scores:
         lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
-    if pairs_run:
-        lines += _pairs_section(pairs_run)
-        counts.update(_copy_pairs(pairs_run, out))
+    for name, reader_run in (("pairs", pairs_run), ("qa", qa_run)):
+        if reader_run:
+            lines += _reader_section(reader_run, _READERS[name])
+            counts.update(_copy_reader(reader_run, out, _READERS[name]))
     used = sorted(name for name in counts if name in RESTRICTIVE)
     lines += ["## Licences", "",
               "The weights derive from training data under various licences (see the data "
@@ -223,14 +229,16 @@ def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
 
 
 def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
-                 note: str = "", pairs_run: Path | None = None) -> Path:
+                 note: str = "", pairs_run: Path | None = None, qa_run: Path | None = None,
+                 inference: dict[str, Any] | None = None) -> Path:
     """Re-measure a shipped model's card: its zero-shot and composite-task tables are replaced
     by the ones in ``scores`` / ``task_scores`` (each kept where not given), everything else
     stays. For a change of code around unchanged span-model weights (how a task is composed,
-    how the sentence encoder reads labels, a new NLI pair reader: ``pairs_run``, copied in and
-    described) when the run that trained them is no longer at hand; ``note`` (markdown) says
-    what changed and goes before the tables, replacing the note of an earlier refresh (which
-    stays when no note is given)."""
+    how the sentence encoder reads labels, a new reader: ``pairs_run`` / ``qa_run``, copied in
+    and described; ``inference`` options merged into the config, e.g. the reader's threshold)
+    when the run that trained them is no longer at hand; ``note`` (markdown) says what changed
+    and goes before the tables, replacing the note of an earlier refresh (which stays when no
+    note is given)."""
     path = folder / "MODEL_CARD.md"
     try:
         text = path.read_text(encoding="utf-8")
@@ -242,17 +250,26 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
     if _ZERO_SHOT_HEAD not in heads and _TASKS_HEAD not in heads:
         raise SeqGPTError(f"{path}: no '{_ZERO_SHOT_HEAD}' or '{_TASKS_HEAD}' section; "
                           "write the card with this module first")
+    if inference:
+        config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
+        config["inference"] = {**config.get("inference", {}), **inference}
+        CompactOptions().updated(config["inference"])  # refuse a bad option before writing
+        (folder / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False),
+                                     encoding="utf-8")
     fresh = {
         _ZERO_SHOT_HEAD: _scores_section(json.loads(scores.read_text(encoding="utf-8")))
         if scores else None,
         _TASKS_HEAD: _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
-        if task_scores else None,
-        _PAIRS_HEAD: _pairs_section(pairs_run) if pairs_run else None}
-    if pairs_run:
-        _copy_pairs(pairs_run, folder)
-        if _PAIRS_HEAD not in heads:  # a card from before pair readers: before the licences
+        if task_scores else None}
+    for name, reader_run in (("pairs", pairs_run), ("qa", qa_run)):
+        if not reader_run:
+            continue
+        kind = _READERS[name]
+        fresh[kind.head] = _reader_section(reader_run, kind)
+        _copy_reader(reader_run, folder, kind)
+        if kind.head not in heads:  # a card from before this reader: before the licences
             at = heads.index(_LICENCES_HEAD) if _LICENCES_HEAD in heads else len(heads)
-            heads.insert(at, _PAIRS_HEAD)
+            heads.insert(at, kind.head)
             pieces.insert(at, "")
     out: list[str] = []
     noted = not note.strip()
@@ -273,51 +290,74 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
 _ZERO_SHOT_HEAD = "## Zero-shot dev sets (reported split; never trained on)"
 _TASKS_HEAD = "## Composite tasks (relations, events, reading comprehension, NLI, slots)"
 _REFRESH_HEAD = "## Re-measured with the weights unchanged"
-_PAIRS_HEAD = "## NLI pair reader (`pairs.safetensors`)"
 _LICENCES_HEAD = "## Licences"
 
 
-def _copy_pairs(run: Path, folder: Path) -> dict[str, int]:
-    """Put the pair reader of ``run`` into the model ``folder``; its training pairs per dataset."""
-    from seqgpt.train.pairs import DATA_FILE
+@dataclass(frozen=True)
+class _Reader:
+    """How the card describes an E5 reader (:mod:`seqgpt.model.top_layers`) from its run."""
 
+    file: str
+    trainer: str  # its training module
+    head: str  # the card section's heading
+    unit: str  # what one training example is
+    metric: str  # what its dev score is
+    what: str  # what it answers, and how (markdown; ``{layers}``: its trained layers)
+
+
+_READERS = {
+    "pairs": _Reader(
+        PAIRS, "seqgpt.train.pairs", "## NLI pair reader (`pairs.safetensors`)", "pairs",
+        "accuracy",
+        "Single-label classify of pair texts (`premise\\nhypothesis`, what `nli()` sends) over "
+        "an NLI label set (entailment / neutral / contradiction, or entailment / not "
+        "entailment, any order; Chinese names too) is answered by this reader instead of the "
+        "span model's head (see `seqgpt/model/pairs.py`): the top {layers} layers of the full "
+        "multilingual-e5-small and a three-way head, reading the pair jointly."),
+    "qa": _Reader(
+        QA, "seqgpt.train.qa", "## Answer reader (`qa.safetensors`)", "questions",
+        "token F1 of the best span of answerable questions",
+        "`answer()` is answered by this reader instead of extraction with the question as a "
+        "label (see `seqgpt/model/qa.py`): the top {layers} layers of the full "
+        "multilingual-e5-small and a start/end head read the question with each context "
+        "window; position 0 stands for \"no answer\", and a question is answered where the best "
+        "span's score (sigmoid of its margin over \"no answer\") reaches the "
+        "`answer_threshold` option."),
+}
+
+
+def _copy_reader(run: Path, folder: Path, kind: _Reader) -> dict[str, int]:
+    """Put the reader of ``run`` into the model ``folder``; its training examples per dataset."""
     try:
-        shutil.copy(run / PAIRS, folder / PAIRS)
+        shutil.copy(run / kind.file, folder / kind.file)
         counts: dict[str, int] = json.loads((run / DATA_FILE).read_text(encoding="utf-8"))
     except OSError as error:
-        raise SeqGPTError(f"{run}: not a finished seqgpt.train.pairs run ({error})") from None
+        raise SeqGPTError(f"{run}: not a finished {kind.trainer} run ({error})") from None
     return counts
 
 
-def _pairs_section(run: Path) -> list[str]:
-    """What the NLI pair reader is and how it was trained, from its run folder."""
-    from seqgpt.train.pairs import DATA_FILE
-
+def _reader_section(run: Path, kind: _Reader) -> list[str]:
+    """What a reader is and how it was trained, from its run folder."""
     try:
         args = json.loads((run / "args.json").read_text(encoding="utf-8"))
         data = json.loads((run / DATA_FILE).read_text(encoding="utf-8"))
     except OSError as error:
-        raise SeqGPTError(f"{run}: not a finished seqgpt.train.pairs run ({error})") from None
+        raise SeqGPTError(f"{run}: not a finished {kind.trainer} run ({error})") from None
     log = read_records(run)
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
     sets = [r["dev_sets"] for r in log if "dev_sets" in r]
-    rates = [r["pairs_per_s"] for r in log if "pairs_per_s" in r]
+    rates = [r[f"{kind.unit}_per_s"] for r in log if f"{kind.unit}_per_s" in r]
     names = list(sets[0]) if sets else []
     kept = max(curve, key=lambda c: c[1])[0] if curve else None  # the first best, as trained
     return [
-        _PAIRS_HEAD, "",
-        "Single-label classify of pair texts (`premise\\nhypothesis`, what `nli()` sends) over an "
-        "NLI label set (entailment / neutral / contradiction, or entailment / not entailment, "
-        "any order; Chinese names too) is answered by this reader instead of the span model's "
-        f"head (see `seqgpt/model/pairs.py`): the top {args['train_layers']} layers of the full "
-        f"multilingual-e5-small and a three-way head, reading the pair jointly.", "",
-        f"- trained with `python -m seqgpt.train.pairs` for {args['steps']} steps x "
-        f"{args['batch_size']} pairs; settings `{json.dumps(args)}`",
-        *([f"- training speed: {rates[-1]:.1f} pairs/s (as logged)"] if rates else []),
-        f"- data: {sum(data.values())} pairs, training splits: "
+        kind.head, "", kind.what.format(layers=args["train_layers"]), "",
+        f"- trained with `python -m {kind.trainer}` for {args['steps']} steps x "
+        f"{args['batch_size']} {kind.unit}; settings `{json.dumps(args)}`",
+        *([f"- training speed: {rates[-1]:.1f} {kind.unit}/s (as logged)"] if rates else []),
+        f"- data: {sum(data.values())} {kind.unit}, training splits: "
         + ", ".join(f"`{name}` {n}" for name, n in data.items()),
-        *([f"- kept: step {kept} (best mean dev accuracy)"] if kept is not None else []),
-        "", "Dev accuracy (the zero-shot NLI set's selection split, the dev splits of the "
+        *([f"- kept: step {kept} (best mean dev {kind.metric})"] if kept is not None else []),
+        "", f"Dev {kind.metric} (selection splits of the zero-shot dev sets and dev splits of "
         "trained-on sets; never a reported split):", "",
         "| step | " + " | ".join(names) + " | mean |", "|---|" + "---|" * (len(names) + 1),
         *(f"| {step} | " + " | ".join(f"{row[n]:.1f}" for n in names) + f" | {mean:.1f} |"
@@ -385,6 +425,9 @@ def main() -> int:
     parser.add_argument("--pairs", type=Path, default=None, metavar="RUN",
                         help="a `python -m seqgpt.train.pairs` run folder: its NLI pair reader "
                              "ships with the model and is described in the card")
+    parser.add_argument("--qa", type=Path, default=None, metavar="RUN",
+                        help="a `python -m seqgpt.train.qa` run folder: its answer reader "
+                             "ships with the model and is described in the card")
     args = parser.parse_args()
     options: dict[str, Any] = {}
     for item in args.inference:
@@ -397,12 +440,15 @@ def main() -> int:
             parser.error(f"--inference {item!r}: the value must be a number, true or false")
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
     if args.refresh:
-        if args.run or options or args.data:
-            parser.error("--refresh takes only --scores, --tasks, --pairs and --notes")
-        if not (args.scores or args.tasks or args.pairs):
-            parser.error("--refresh needs --scores, --tasks or --pairs (what to replace)")
+        if args.run or args.data:
+            parser.error("--refresh takes only --scores, --tasks, --pairs, --qa, --inference "
+                         "and --notes")
+        if not (args.scores or args.tasks or args.pairs or args.qa or options):
+            parser.error("--refresh needs --scores, --tasks, --pairs, --qa or --inference "
+                         "(what to replace)")
         try:
-            print(refresh_card(args.refresh, args.scores, args.tasks, notes, args.pairs))
+            print(refresh_card(args.refresh, args.scores, args.tasks, notes, args.pairs,
+                               args.qa, options))
         except SeqGPTError as error:
             parser.error(str(error))
         return 0
@@ -410,7 +456,7 @@ def main() -> int:
         parser.error("give RUN, OUT and at least one --data (or --refresh FOLDER)")
     try:
         print(write_card(args.run, args.out, args.data, args.scores, options, notes,
-                         args.tasks, args.pairs))
+                         args.tasks, args.pairs, args.qa))
     except SeqGPTError as error:
         parser.error(str(error))
     return 0

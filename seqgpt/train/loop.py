@@ -12,6 +12,7 @@
 - :func:`train_top_layers`: the step loop of the encoder-layer trainers (shuffled batches,
   clipped AdamW steps on a warm-up + cosine schedule, progress, dev score, best weights kept,
   checkpoint); each trainer gives its batch loss and its trained weights.
+  :func:`train_reader` runs it for the E5 readers (``seqgpt.model.top_layers``).
 - :func:`add_flags` / :func:`cli`: a trainer's settings dataclass as command-line flags, and its
   command's error handling.
 
@@ -66,6 +67,8 @@ def batch_split(batch_size: int, replay_ratio: float) -> tuple[int, int]:
 
 #: A run folder's log: one JSON record per logged step and per dev evaluation.
 LOG_FILE = "log.jsonl"
+#: A reader run's count of training examples per dataset (for the model card).
+DATA_FILE = "data.json"
 
 
 def append_record(run: Path, record: dict[str, Any]) -> None:
@@ -251,6 +254,22 @@ def train_top_layers(out: Path, args: Any, size: int, model: Any, optimiser: Any
             save_run(out / checkpoint, weights, optimiser, scheduler, rng, order, step, early)
     (out / "args.json").write_text(json.dumps(asdict(args), indent=2))
     return out / best
+
+
+def train_reader(reader: Any, out: Path, args: Any, size: int,
+                 batch_loss: Callable[[list[int]], Any], evaluate: Callable[[], float] | None,
+                 best: str, checkpoint: str, rate_name: str) -> Path:
+    """:func:`train_top_layers` for a ``seqgpt.model.top_layers.TopLayerReader``: its top
+    layers at ``args.lr``, its head at ``args.head_lr`` (AdamW, ``args.weight_decay``)."""
+    import torch
+
+    body, head = reader.trainable()
+    optimiser = torch.optim.AdamW([{"params": body, "lr": args.lr},
+                                   {"params": head, "lr": args.head_lr}],
+                                  weight_decay=args.weight_decay)
+    return train_top_layers(out, args, size, reader, optimiser, body + head, reader.learning(),
+                            batch_loss, reader.trained_state, evaluate, best, checkpoint,
+                            rate_name)
 
 
 def log_record(run: Path, record: dict[str, Any]) -> None:

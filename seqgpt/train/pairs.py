@@ -27,12 +27,7 @@ import torch
 from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.pairs import PAIRS, PairClassifier, label_groups
-from seqgpt.train.loop import (
-    add_flags,
-    cli,
-    log_record,
-    train_top_layers,
-)
+from seqgpt.train.loop import DATA_FILE, add_flags, cli, log_record, train_reader
 
 TRAIN_DATA = ("glue_subsets_powerfulpromptft/MNLI", "glue_subsets_powerfulpromptft/SNLI", "ocnli",
               "glue_subsets_powerfulpromptft/RTE")
@@ -95,16 +90,6 @@ def train(data: list[Pair], out: Path, args: PairArgs,
     ``out/pairs.safetensors``; resume from ``out``'s checkpoint if there is one."""
     torch.manual_seed(args.seed)
     model = PairClassifier.pretrained(args.train_layers)
-    model.requires_grad_(False)
-    trained = model.trained_state()
-    named = dict(model.named_parameters())
-    body = [p for k, p in named.items() if k in trained and not k.startswith("head.")]
-    head = list(model.head.parameters())
-    for p in body + head:
-        p.requires_grad_(True)
-    optimiser = torch.optim.AdamW([{"params": body, "lr": args.lr},
-                                   {"params": head, "lr": args.head_lr}],
-                                  weight_decay=args.weight_decay)
 
     def batch_loss(batch: list[int]) -> torch.Tensor:
         items = [data[n] for n in batch]
@@ -114,17 +99,12 @@ def train(data: list[Pair], out: Path, args: PairArgs,
         rows = option_log_probs(logits, items)
         return -torch.stack([row[p.gold] for row, p in zip(rows, items, strict=True)]).mean()
 
-    return train_top_layers(
-        out, args, len(data), model, optimiser, body + head,
-        learning=[model.head, *model.encoder.encoder.layer[model.split:]],
-        batch_loss=batch_loss, trained_weights=model.trained_state,
-        evaluate=(lambda: evaluate(model)) if evaluate else None,
-        best=PAIRS, checkpoint=_CHECKPOINT, rate_name="pairs_per_s")
+    return train_reader(model, out, args, len(data), batch_loss,
+                        (lambda: evaluate(model)) if evaluate else None,
+                        best=PAIRS, checkpoint=_CHECKPOINT, rate_name="pairs_per_s")
 
 
 _CHECKPOINT = "pairs_checkpoint.pt"
-#: The run folder's count of training pairs per dataset (for the model card).
-DATA_FILE = "data.json"
 
 
 def accuracy(model: PairClassifier, pairs: list[Pair], bfloat16: bool = False) -> dict[str, float]:

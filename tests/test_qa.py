@@ -1,0 +1,175 @@
+"""The answer reader: its windows and targets, how it picks a span or "no answer", how a model
+folder carries it, how ``answer()`` uses it, and its trainer's run folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from seqgpt.api import DEFAULT_MODEL, Model
+from seqgpt.backends.compact import CompactBackend, save
+from seqgpt.data.instance import AtomicInstance
+from seqgpt.model import qa as qa_model
+from seqgpt.model.qa import QA, QAReader, Reading, Window
+from seqgpt.train import qa
+from seqgpt.types import SeqGPTError, Span
+
+CONTEXT = ("The Eiffel Tower was finished in 1889. It stands in Paris and is 330 metres tall. "
+           "Gustave Eiffel's company designed and built it for the World's Fair.")
+
+
+@pytest.fixture(scope="module")
+def reader() -> QAReader:
+    torch.manual_seed(0)
+    model = QAReader.pretrained(train_layers=1)
+    with torch.no_grad():  # a head that is not uniform, so positions differ
+        model.head.weight.normal_(0, 1.0)
+    return model.eval()
+
+
+def _question(question: str, answers: list[str], context: str = CONTEXT) -> AtomicInstance:
+    spans = [Span(question, a, context.index(a), context.index(a) + len(a)) for a in answers]
+    return AtomicInstance(text=context, task="extract", labels=[question], dataset="squad",
+                          split="train", language="en", spans=spans)
+
+
+def test_windows_cover_a_long_context_with_overlap(reader: QAReader,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qa_model, "MAX_TOKENS", 40)
+    monkeypatch.setattr(qa_model, "STRIDE", 8)
+    windows = reader.windows("When was it finished?", CONTEXT)
+    assert len(windows) > 1
+    ids, offsets = reader.context_tokens(CONTEXT)
+    seen = [c for w in windows for c in w.chars if c is not None]
+    assert set(seen) == set(offsets)  # every context token is read
+    assert len(seen) > len(offsets)  # consecutive windows share tokens
+    assert all(len(w.input_ids) <= 40 and len(w.input_ids) == len(w.chars) for w in windows)
+
+
+def test_targets_point_at_the_answer_or_at_no_answer(reader: QAReader,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qa_model, "MAX_TOKENS", 40)
+    monkeypatch.setattr(qa_model, "STRIDE", 8)
+    [asked] = qa.questions([_question("When was it finished?", ["1889"])], reader)
+    held = [(w, t) for w, t in zip(asked.windows, asked.targets, strict=True) if t != (0, 0)]
+    assert held and len(held) < len(asked.windows)  # other windows are "no answer"
+    for window, (start, end) in held:
+        first, last = window.chars[start], window.chars[end]
+        assert first is not None and last is not None
+        assert CONTEXT[first[0]:last[1]].strip() == "1889"
+    [none] = qa.questions([_question("Who painted it?", [])], reader)
+    assert set(none.targets) == {(0, 0)}
+    rng = __import__("random").Random(0)
+    assert {qa.pick(asked, rng, 0.0) for _ in range(20)} <= {
+        n for n, t in enumerate(asked.targets) if t != (0, 0)}
+    assert asked.targets[qa.pick(asked, rng, 1.0)] == (0, 0)
+    # a question longer than the reader takes is left out of training, and refused when asked
+    long = "why " * qa_model.MAX_QUESTION_TOKENS
+    assert qa.questions([_question(long, ["1889"])], reader) == []
+    with pytest.raises(SeqGPTError, match="tokens long"):
+        reader.windows(long, CONTEXT)
+
+
+def test_best_span_beats_no_answer_or_not() -> None:
+    chars: list[tuple[int, int] | None] = [None, None, (0, 3), (4, 9), (10, 15), None]
+    window = Window([0] * 6, chars)
+    scores = torch.full((6, 2), -5.0)
+    scores[3, 0], scores[4, 1] = -0.1, -0.2  # the span "words 3..4"
+    scores[2, 1] = -0.01  # the best end, but before the best start: never a span
+    margin, reading = qa_model._best_span(scores, window)
+    assert (reading.start, reading.end) == (4, 15)
+    assert margin == pytest.approx(-0.3 + 10.0)
+    assert reading.score == pytest.approx(torch.sigmoid(torch.tensor(9.7)).item())
+    scores[0] = 0.0  # "no answer" wins
+    assert qa_model._best_span(scores, window)[1].score < 0.5
+
+
+def test_read_gives_a_span_of_each_context(reader: QAReader) -> None:
+    readings = reader.read(["When was it finished?", "谁设计了它？"],
+                           [CONTEXT, "埃菲尔铁塔在巴黎。"])
+    for reading, context in zip(readings, [CONTEXT, "埃菲尔铁塔在巴黎。"], strict=True):
+        assert reading is not None and 0 <= reading.start < reading.end <= len(context)
+        assert 0.0 < reading.score < 1.0
+
+
+def test_a_folder_with_a_reader_answers_with_it(reader: QAReader, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = CompactBackend.from_folder(DEFAULT_MODEL)
+    backend.model.qa_state = {k: v.half() for k, v in reader.trained_state().items()}
+    save(backend.model, tmp_path / "with_qa")
+    assert (tmp_path / "with_qa" / QA).is_file()
+    loaded = CompactBackend.from_folder(tmp_path / "with_qa")
+    assert loaded.reads_answers
+    nlu = Model(loaded)
+    real = nlu.answer(CONTEXT, "When was it finished?")
+    assert real.span is None or real.span.text == CONTEXT[real.span.start:real.span.end]
+
+    asked: list[tuple[str, str]] = []
+
+    def read(questions: list[str], contexts: list[str], **options: object) -> list[Reading]:
+        asked.extend(zip(questions, contexts, strict=True))
+        found = {"When was it finished?": Reading(32, 38, 0.9),  # " 1889." with its space
+                 "Who painted it?": Reading(0, 3, 0.2)}
+        return [found[q] for q in questions]
+
+    monkeypatch.setattr(loaded, "read", read)
+    answers = nlu.answer([CONTEXT, CONTEXT], [["When was it finished?", "Who painted it?"],
+                                              "When was it finished?"])
+    assert asked == [("When was it finished?", CONTEXT), ("Who painted it?", CONTEXT),
+                     ("When was it finished?", CONTEXT)]
+    first, second = answers[0]
+    assert first.text == "1889." and first.span.start == 33 and first.span.score == 0.9
+    assert second.span is None  # below the answer threshold
+    assert answers[1].text == "1889."
+    lenient = nlu.answer(CONTEXT, "Who painted it?", answer_threshold=0.1)
+    assert lenient.text == "The"
+    sentence = nlu.answer(CONTEXT, "When was it finished?", unit="sentence")
+    assert sentence.text == "The Eiffel Tower was finished in 1889."
+    with pytest.raises(SeqGPTError, match="answer_threshold must be a number"):
+        nlu.answer(CONTEXT, "When was it finished?", answer_threshold=2)
+
+
+def test_folder_without_a_reader_says_how_to_get_one() -> None:
+    backend = CompactBackend.from_folder(DEFAULT_MODEL)
+    backend.model.qa_state = None
+    assert not backend.reads_answers
+    with pytest.raises(SeqGPTError, match="seqgpt.train.qa"):
+        _ = backend.qa
+
+
+def test_training_keeps_the_best_step_and_resumes(reader: QAReader, tmp_path: Path) -> None:
+    data = qa.questions([_question("When was it finished?", ["1889"]),
+                         _question("Who painted it?", [])], reader)
+    args = qa.QAArgs(steps=2, batch_size=2, warmup=1, train_layers=1, save_every=1, log_every=1)
+    scores = iter([1.0, 0.5, 2.0])
+    fresh = QAReader.pretrained(train_layers=1)
+    path = qa.train(data, fresh, tmp_path, args, lambda model: next(scores))
+    from safetensors.torch import load_file
+
+    first = load_file(str(path))
+    assert all(k.startswith(("head.", "encoder.encoder.layer.11.")) for k in first)
+    again = QAReader.pretrained(train_layers=1)
+    qa.train(data, again, tmp_path, qa.QAArgs(steps=3, batch_size=2, warmup=1, train_layers=1,
+                                              save_every=1, log_every=1),
+             lambda model: next(scores))
+    records = [json.loads(line) for line in (tmp_path / "log.jsonl").open()]
+    assert [r["dev"] for r in records if "dev" in r] == [1.0, 0.5, 2.0]  # resumed at step 2
+    assert not torch.equal(load_file(str(path))["head.weight"], first["head.weight"])
+    loaded = QAReader.from_state(load_file(str(path)))
+    assert loaded.split == 11
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    ("drcd", "drcd is a zero-shot dev dataset"),
+    ("missing.jsonl", "missing.jsonl: no such file"),
+])
+def test_command_refuses_dev_sets_and_missing_files(data: str, message: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.argv", ["qa", "--data", data, "--out", str(tmp_path / "r")])
+    with pytest.raises(SystemExit):
+        qa.main()
+    assert message in capsys.readouterr().err
