@@ -6,8 +6,10 @@
 
 Each zero-shot dev dataset (never trained on) is scored on the split the project reports
 (test, else dev), ``--limit`` seeded instances per dataset and task; one headline number per
-row: entity micro-F1 for extraction, accuracy for classification. A trained-on dataset
-(conll2003 test) is added as the held-in sanity check.
+row: entity micro-F1 for extraction, accuracy for classification. Reading-comprehension sets
+are also scored as the answer task (``Model.answer``, as ``seqgpt eval-tasks`` does, the same
+seeded questions): token F1, or on answerable questions where some are unanswerable (the
+``(answer)`` rows). A trained-on dataset (conll2003 test) is added as the held-in sanity check.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import sys
 import time
 
 import seqgpt
+from seqgpt.data import registry
 from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.evaluate.command import load_instances
 from seqgpt.evaluate.runner import evaluate, sample
+from seqgpt.evaluate.tasks import evaluate_dataset
 from seqgpt.train.devset import headline
 
 HELD_IN = ("conll2003",)
@@ -33,6 +37,10 @@ def score(model: seqgpt.Model, names: list[str], limit: int, seed: int) -> dict[
         started = time.time()
         for result in evaluate(model, instances, batch_size=32).results:
             scores[f"{result.dataset} ({result.task})"] = 100 * headline(result)
+        if registry.get(name).kind == "mrc":
+            answered = evaluate_dataset(model, name, limit=limit, seed=seed).scores
+            scores[f"{name} (answer)"] = 100 * answered.get("answerable token F1",
+                                                            answered["token F1"])
         print(f"  {name}: {len(instances)} instances, {time.time() - started:.0f} s",
               file=sys.stderr)
     return scores

@@ -84,11 +84,16 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
     one per context. Each question is answered on its own (its answer does not depend on the
     other questions asked with it); contexts asking the same question share one call.
 
+    With a model that has an answer reader (the default model), ``answer_threshold`` (an
+    option, like the others given at load time or here) is the lowest reader score that
+    answers a question; lower answers more.
+
     ``unit="sentence"`` answers with the whole sentence holding the span found (its score is
     the span's), for questions whose answers are clauses rather than names or numbers
-    (opinions in reviews: on subjqa's selection split answerable token F1 is 12.9 as spans,
-    26.0 as sentences; on drcd's, whose answers are names and numbers, token F1 falls from 29.6
-    to 15.2; 200 questions each)."""
+    (opinions in reviews; measured with the extraction path, before the answer reader: on
+    subjqa's selection split answerable token F1 was 12.9 as spans, 26.0 as sentences; on
+    drcd's, whose answers are names and numbers, token F1 fell from 29.6 to 15.2; 200
+    questions each)."""
     if unit not in UNITS:
         raise TaskInputError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
     batch, single = common.texts(context, "context")

@@ -272,6 +272,36 @@ def train_reader(reader: Any, out: Path, args: Any, size: int,
                             rate_name)
 
 
+def data_sources(parser: argparse.ArgumentParser, data: str) -> tuple[list[Any], list[str]]:
+    """A reader trainer's ``--data`` (comma-separated JSONL files and dataset names): the
+    instances of the files and the dataset names, which the trainer reads its own way. A
+    missing ``.jsonl`` file or a zero-shot dev dataset is a usage error (exit 2)."""
+    from seqgpt.data import registry
+    from seqgpt.evaluate.runner import read_jsonl
+
+    sources = [s for s in data.split(",") if s]
+    names = [s for s in sources if not Path(s).is_file()]
+    for name in names:
+        if name.endswith(".jsonl"):
+            parser.error(f"--data {name}: no such file")
+        if name in registry.ZERO_SHOT_DEV:
+            parser.error(f"--data {name} is a zero-shot dev dataset: the project never trains "
+                         "on it (use it as --dev)")
+    return [i for s in sources if Path(s).is_file() for i in read_jsonl(s)], names
+
+
+def dev_logger(out: Path, score: Callable[[Any], dict[str, float]]) -> Callable[[Any], float]:
+    """A trainer's ``evaluate(model)``: ``score(model)`` per dev dataset, logged, and their
+    mean."""
+
+    def evaluate(model: Any) -> float:
+        scores = score(model)
+        log_record(out, {"dev_sets": {k: round(v, 1) for k, v in scores.items()}})
+        return sum(scores.values()) / len(scores)
+
+    return evaluate
+
+
 def log_record(run: Path, record: dict[str, Any]) -> None:
     """Print ``record`` as a progress line on stderr and add it to the run's log."""
     print(json.dumps(record), file=sys.stderr, flush=True)

@@ -27,7 +27,7 @@ import torch
 from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.pairs import PAIRS, PairClassifier, label_groups
-from seqgpt.train.loop import DATA_FILE, add_flags, cli, log_record, train_reader
+from seqgpt.train.loop import DATA_FILE, add_flags, cli, data_sources, dev_logger, train_reader
 
 TRAIN_DATA = ("glue_subsets_powerfulpromptft/MNLI", "glue_subsets_powerfulpromptft/SNLI", "ocnli",
               "glue_subsets_powerfulpromptft/RTE")
@@ -143,8 +143,6 @@ _HELP = {
 
 
 def main() -> int:
-    from seqgpt.evaluate.runner import read_jsonl
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=",".join(TRAIN_DATA),
                         help="NLI datasets of ../shared/data (their train splits) or JSONL files "
@@ -158,15 +156,7 @@ def main() -> int:
     add_flags(parser, PairArgs(), _HELP)
     raw = parser.parse_args()
     args = PairArgs(**{k: getattr(raw, k) for k in asdict(PairArgs())})
-    sources = [s for s in raw.data.split(",") if s]
-    names = [s for s in sources if not Path(s).is_file()]
-    for name in names:
-        if name.endswith(".jsonl"):
-            parser.error(f"--data {name}: no such file")
-        if name in registry.ZERO_SHOT_DEV:
-            parser.error(f"--data {name} is a zero-shot dev dataset: the project never trains "
-                         "on it (use it as --dev)")
-    instances = [i for s in sources if Path(s).is_file() for i in read_jsonl(s)]
+    instances, names = data_sources(parser, raw.data)
     instances += [i for name in names for i in registry.read(name, "train")]
     data = nli_pairs(instances)
     if not data:
@@ -178,11 +168,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / DATA_FILE).write_text(json.dumps(dict(Counter(p.dataset for p in data)), indent=2))
 
-    def evaluate(model: PairClassifier) -> float:
-        scores = accuracy(model, dev, args.bfloat16)
-        log_record(out, {"dev_sets": {k: round(v, 1) for k, v in scores.items()}})
-        return sum(scores.values()) / len(scores)
-
+    evaluate = dev_logger(out, lambda model: accuracy(model, dev, args.bfloat16))
     train(data, out, args, evaluate if dev else None)
     return 0
 

@@ -32,7 +32,7 @@ from seqgpt.data.instance import AtomicInstance
 from seqgpt.errors import SeqGPTError
 from seqgpt.evaluate.metrics import answer_f1
 from seqgpt.model.qa import QA, QAReader, Window
-from seqgpt.train.loop import DATA_FILE, add_flags, cli, log_record, train_reader
+from seqgpt.train.loop import DATA_FILE, add_flags, cli, data_sources, dev_logger, train_reader
 
 TRAIN_DATA = ("cmrc2018", "xquad/en", "xquad/zh")
 DEV_DATA = ("drcd", "subjqa")
@@ -169,7 +169,6 @@ _HELP = {
 
 
 def main() -> int:
-    from seqgpt.evaluate.runner import read_jsonl
     from seqgpt.train.devset import selection_instances
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -184,15 +183,7 @@ def main() -> int:
     add_flags(parser, QAArgs(), _HELP)
     raw = parser.parse_args()
     args = QAArgs(**{k: getattr(raw, k) for k in asdict(QAArgs())})
-    sources = [s for s in raw.data.split(",") if s]
-    names = [s for s in sources if not Path(s).is_file()]
-    for name in names:
-        if name.endswith(".jsonl"):
-            parser.error(f"--data {name}: no such file")
-        if name in registry.ZERO_SHOT_DEV:
-            parser.error(f"--data {name} is a zero-shot dev dataset: the project never trains "
-                         "on it (use it as --dev)")
-    instances = [i for s in sources if Path(s).is_file() for i in read_jsonl(s)]
+    instances, names = data_sources(parser, raw.data)
     instances += training_instances(names)
     torch.manual_seed(args.seed)
     model = QAReader.pretrained(args.train_layers)
@@ -206,11 +197,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     (out / DATA_FILE).write_text(json.dumps(dict(Counter(q.dataset for q in data)), indent=2))
 
-    def evaluate(reader: QAReader) -> float:
-        scores = answerable_f1(reader, dev, args.bfloat16)
-        log_record(out, {"dev_sets": {k: round(v, 1) for k, v in scores.items()}})
-        return sum(scores.values()) / len(scores)
-
+    evaluate = dev_logger(out, lambda reader: answerable_f1(reader, dev, args.bfloat16))
     train(data, model, out, args, evaluate if dev else None)
     return 0
 
