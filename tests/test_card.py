@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+import torch
 
 from seqgpt.backends.compact import CONFIG, WEIGHTS
+from seqgpt.model.top_layers import dequantized
 from seqgpt.train.card import refresh_card, write_card
 from seqgpt.types import SeqGPTError
 
@@ -142,7 +144,10 @@ def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> Non
     card = write_card(run, out, [data], scores)
     reader = tmp_path / "qa"
     reader.mkdir()
-    (reader / "qa.safetensors").write_bytes(b"answers")
+    from safetensors.torch import load_file, save_file
+
+    weights = {"head.weight": torch.randn(2, 8), "head.bias": torch.randn(2)}
+    save_file({k: v.half() for k, v in weights.items()}, str(reader / "qa.safetensors"))
     (reader / "data.json").write_text(json.dumps({"cmrc2018": 5, "xquad/en": 7}))
     (reader / "args.json").write_text(json.dumps({"steps": 400, "batch_size": 16,
                                                   "train_layers": 6}))
@@ -154,8 +159,13 @@ def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> Non
     section = text.split("## Answer reader (`qa.safetensors`)")[1].split("## Licences")[0]
     assert "top 6 layers" in section and "400 steps x 16 questions" in section
     assert "4.2 questions/s" in section and "| 200 | 30.0 | 20.0 | 25.0 |" in section
-    assert (out / "qa.safetensors").read_bytes() == b"answers"
+    installed = load_file(str(out / "qa.safetensors"))  # matrices as int8, a scale per row
+    assert installed["head.weight"].dtype == torch.int8 and "head.weight.int8_scale" in installed
+    assert torch.allclose(dequantized(installed)["head.weight"], weights["head.weight"],
+                          atol=0.02)
+    assert installed["head.bias"].dtype == torch.float16
     config = json.loads((out / "seqgpt_config.json").read_text())
     assert config["inference"]["answer_threshold"] == 0.3
+    assert '"answer_threshold": 0.3' in text.split("## Training")[0]  # the options line too
     with pytest.raises(SeqGPTError, match="answer_threshold must be a number"):
         refresh_card(out, None, None, inference={"answer_threshold": 3})

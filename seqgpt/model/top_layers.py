@@ -18,6 +18,31 @@ from seqgpt.model.bert import Bert
 from seqgpt.types import SeqGPTError
 
 Reader = TypeVar("Reader", bound="TopLayerReader")
+#: Suffix of the per-row scale of a matrix stored as int8 (:func:`int8_state`).
+SCALE = ".int8_scale"
+
+
+def int8_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """``state`` with every matrix stored as int8 rows and a float16 scale per row (under
+    ``name + SCALE``); vectors (biases, LayerNorm) as they are. Half the bytes of float16:
+    six E5 layers take 11 MB instead of 21, which keeps a model folder with two readers within
+    its size budget."""
+    out: dict[str, torch.Tensor] = {}
+    for name, value in state.items():
+        if value.dim() != 2:
+            out[name] = value
+            continue
+        scale = value.float().abs().amax(1, keepdim=True).clamp(min=1e-8) / 127
+        out[name] = (value.float() / scale).round().clamp(-127, 127).to(torch.int8)
+        out[name + SCALE] = scale.half()
+    return out
+
+
+def dequantized(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """A state as float32, int8 matrices (:func:`int8_state`) multiplied back by their scales."""
+    return {name: value.float() * state[name + SCALE].float() if name + SCALE in state
+            else value.float()
+            for name, value in state.items() if not name.endswith(SCALE)}
 
 
 def trained_layers(state: dict[str, torch.Tensor]) -> set[int]:
@@ -58,7 +83,8 @@ class TopLayerReader(torch.nn.Module):
 
         ``trunk``: an E5 already loaded, with its tokenizer, whose embeddings and layers below
         the trained ones are E5's own; they are run, not loaded again (the blend's sentence
-        encoder)."""
+        encoder). Matrices stored as int8 (:func:`int8_state`) are read back to float."""
+        state = dequantized(state)
         layers = trained_layers(state)
         if not layers or "head.weight" not in state:
             raise SeqGPTError(f"{cls.FILE}: not a {cls.__name__} state (expected "
@@ -73,7 +99,7 @@ class TopLayerReader(torch.nn.Module):
         if unknown or state["head.weight"].shape != model.head.weight.shape:
             raise SeqGPTError(f"{cls.FILE} does not fit {E5_SMALL} and {cls.__name__} "
                               f"(unknown {unknown[:3]}); retrain it with {cls.TRAINER}")
-        model.load_state_dict({k: v.float() for k, v in state.items()}, strict=False)
+        model.load_state_dict(state, strict=False)
         return model.eval()
 
     def trained_state(self) -> dict[str, torch.Tensor]:

@@ -256,6 +256,9 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
         CompactOptions().updated(config["inference"])  # refuse a bad option before writing
         (folder / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False),
                                      encoding="utf-8")
+        pieces = [re.sub(r"(?m)^(- default inference options: )`[^`]*`",
+                         lambda m: m.group(1) + f"`{json.dumps(config['inference'])}`", piece)
+                  for piece in pieces]
     fresh = {
         _ZERO_SHOT_HEAD: _scores_section(json.loads(scores.read_text(encoding="utf-8")))
         if scores else None,
@@ -303,6 +306,9 @@ class _Reader:
     unit: str  # what one training example is
     metric: str  # what its dev score is
     what: str  # what it answers, and how (markdown; ``{layers}``: its trained layers)
+    # installed with its matrices as int8 (seqgpt.model.top_layers.int8_state), not as the
+    # run's float16: the folder's size budget (60 MB) holds one float16 reader, not two
+    int8: bool = False
 
 
 _READERS = {
@@ -322,14 +328,29 @@ _READERS = {
         "multilingual-e5-small and a start/end head read the question with each context "
         "window; position 0 stands for \"no answer\", and a question is answered where the best "
         "span's score (sigmoid of its margin over \"no answer\") reaches the "
-        "`answer_threshold` option."),
+        "`answer_threshold` option. Its matrices ship as int8 with a scale per row (half the "
+        "bytes of the run's float16).", int8=True),
 }
 
 
 def _copy_reader(run: Path, folder: Path, kind: _Reader) -> dict[str, int]:
     """Put the reader of ``run`` into the model ``folder``; its training examples per dataset."""
     try:
-        shutil.copy(run / kind.file, folder / kind.file)
+        if kind.int8:
+            from safetensors import SafetensorError
+            from safetensors.torch import load_file
+            from safetensors.torch import save as safetensors_bytes
+
+            from seqgpt.fsutil import write_file
+            from seqgpt.model.top_layers import int8_state
+
+            try:
+                state = load_file(str(run / kind.file))
+            except SafetensorError as error:
+                raise SeqGPTError(f"{run / kind.file}: not a safetensors file ({error})") from None
+            write_file(folder / kind.file, safetensors_bytes(int8_state(state)))
+        else:
+            shutil.copy(run / kind.file, folder / kind.file)
         counts: dict[str, int] = json.loads((run / DATA_FILE).read_text(encoding="utf-8"))
     except OSError as error:
         raise SeqGPTError(f"{run}: not a finished {kind.trainer} run ({error})") from None
