@@ -18,9 +18,7 @@ import torch
 
 from seqgpt.encoders import E5_PREFIX, mean_pool
 from seqgpt.model.bert import Bert
-from seqgpt.model.top_layers import TopLayerReader, trained_layers
-
-__all__ = ["ALIASES", "CLASSES", "PAIRS", "PairClassifier", "label_groups", "trained_layers"]
+from seqgpt.model.top_layers import TopLayerReader
 
 PAIRS = "pairs.safetensors"
 CLASSES = ("entailment", "neutral", "contradiction")
