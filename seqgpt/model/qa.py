@@ -14,6 +14,7 @@ A model folder that holds ``qa.safetensors`` answers ``Model.answer`` with it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,6 +144,13 @@ class QAReader(TopLayerReader):
         return [None if b is None else b[1] for b in best]
 
 
+@functools.lru_cache(maxsize=4)
+def _no_span(size: int) -> torch.Tensor:
+    """``[size, size]``: True where (start, end) is no span (end before start, or too long);
+    built once, its top-left corner serves every window."""
+    return ~torch.ones(size, size, dtype=torch.bool).triu().tril(MAX_ANSWER_TOKENS - 1)
+
+
 def _best_span(scores: torch.Tensor, window: Window) -> tuple[float, Reading] | None:
     """The window's best context span (start <= end, at most :data:`MAX_ANSWER_TOKENS`) and
     its margin over "no answer"."""
@@ -153,8 +161,7 @@ def _best_span(scores: torch.Tensor, window: Window) -> tuple[float, Reading] | 
     start, end = scores[lo:hi, 0], scores[lo:hi, 1]
     pair = start[:, None] + end[None, :]
     n = hi - lo
-    band = torch.ones(n, n, dtype=torch.bool).triu().tril(MAX_ANSWER_TOKENS - 1)
-    pair = pair.masked_fill(~band, -1e9)
+    pair = pair.masked_fill(_no_span(max(n, 512))[:n, :n], -1e9)
     flat = int(pair.argmax())
     i, j = divmod(flat, n)
     margin = float(pair[i, j] - scores[0, 0] - scores[0, 1])
