@@ -162,6 +162,41 @@ def test_training_keeps_the_best_step_and_resumes(reader: QAReader, tmp_path: Pa
     assert loaded.split == 11
 
 
+def test_a_resumed_run_repeats_an_unbroken_one(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(qa_model, "MAX_TOKENS", 40)  # several windows per question to pick from
+    monkeypatch.setattr(qa_model, "STRIDE", 8)
+    args = qa.QAArgs(steps=3, batch_size=2, warmup=1, train_layers=1, save_every=1, log_every=1,
+                     negative_rate=0.5)
+
+    def run(out: Path, stop_at: int | None = None, first_step: int = 1) -> None:
+        torch.manual_seed(0)
+        model = QAReader.pretrained(train_layers=1)
+        data = qa.questions([_question("When was it finished?", ["1889"]),
+                             _question("Who designed it?", ["Gustave Eiffel's company"]),
+                             _question("How tall is it?", ["330 metres"])], model)
+        steps = iter(range(first_step, 10))
+
+        def evaluate(_: QAReader) -> float:  # later is better: each run keeps its last step
+            step = next(steps)
+            if step == stop_at:
+                raise KeyboardInterrupt  # killed after the previous step's checkpoint
+            return float(step)
+
+        qa.train(data, model, out, args, evaluate)
+
+    run(tmp_path / "unbroken")
+    with pytest.raises(KeyboardInterrupt):
+        run(tmp_path / "resumed", stop_at=3)
+    run(tmp_path / "resumed", first_step=3)
+    from safetensors.torch import load_file
+
+    unbroken = load_file(str(tmp_path / "unbroken" / QA))
+    resumed = load_file(str(tmp_path / "resumed" / QA))
+    assert unbroken.keys() == resumed.keys()
+    assert all(torch.equal(unbroken[k], resumed[k]) for k in unbroken)
+
+
 @pytest.mark.parametrize(("data", "message"), [
     ("drcd", "drcd is a zero-shot dev dataset"),
     ("missing.jsonl", "missing.jsonl: no such file"),

@@ -178,9 +178,13 @@ def load_state(path: Path, map_location: str | None = None) -> dict[str, Any] | 
 
 def save_run(path: Path, weights: dict[str, Any], optimiser: Any, scheduler: Any,
              rng: random.Random, order: list[int], step: int, early: EarlyStopping) -> None:
-    """The checkpoint of a trainer that shuffles its data with ``rng`` into ``order``."""
+    """The checkpoint of a trainer that shuffles its data with ``rng`` into ``order`` (and
+    torch's generator, which draws the dropout masks, so a resumed run repeats an unbroken one)."""
+    import torch
+
     save_state(path, {"weights": weights, "optimiser": optimiser.state_dict(),
                       "scheduler": scheduler.state_dict(), "rng": rng.getstate(),
+                      "torch_rng": torch.get_rng_state(),
                       "order": order, "step": step, "early": early.state()})
 
 
@@ -195,6 +199,10 @@ def resume_run(path: Path, model: Any, optimiser: Any, scheduler: Any, rng: rand
     optimiser.load_state_dict(resumed["optimiser"])
     scheduler.load_state_dict(resumed["scheduler"])
     rng.setstate(resumed["rng"])
+    if "torch_rng" in resumed:  # checkpoints from before it was saved resume without it
+        import torch
+
+        torch.set_rng_state(resumed["torch_rng"])
     early.load(resumed["early"])
     print(f"resuming at step {resumed['step']}", file=sys.stderr)
     return resumed["order"], resumed["step"]

@@ -109,9 +109,10 @@ def train(data: list[Question], model: QAReader, out: Path, args: QAArgs,
     """Train on ``data``; keep the best-scoring step (``evaluate``, higher is better) as
     ``out/qa.safetensors``; resume from ``out``'s checkpoint if there is one."""
     torch.manual_seed(args.seed)
-    rng = random.Random(args.seed + 1)
 
     def batch_loss(batch: list[int]) -> torch.Tensor:
+        # Seeded by the batch, which a resumed run repeats exactly: the same windows are read.
+        rng = random.Random(f"{args.seed}:{','.join(map(str, batch))}")
         chosen = [(data[n], pick(data[n], rng, args.negative_rate)) for n in batch]
         inputs = model.batch([q.windows[w] for q, w in chosen])
         with torch.autocast("cpu", torch.bfloat16, enabled=args.bfloat16):
