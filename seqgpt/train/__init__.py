@@ -37,7 +37,7 @@ def finetune(data: DataArg | None, out: str | Path, *, dev: DataArg | None = Non
       continuing from a trained model, 0 from scratch); ``replay_data`` a mixture file written
       by ``seqgpt data build`` instead of building it from the shared data.
     - ``calibrate``: with extraction instances in ``dev``, store the extraction threshold
-      with the best dev F1 (0.2-0.6) in the model folder.
+      with the best dev F1 (0.05-0.6) in the model folder.
     - ``epochs``: passes over ``data`` (default 3; ``steps=`` overrides); ``settings``: any
       field of :class:`seqgpt.train.compact.TrainingArgs` (``batch_size``, ``encoder_lr``, ...).
     """

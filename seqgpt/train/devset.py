@@ -64,7 +64,9 @@ def scorer(instances: list[AtomicInstance],
     return score
 
 
-GRID = (0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
+# Reaches below 0.1 because the shipped model's pick sat on 0.1 when that was the floor: span
+# scores for label names never trained on run low.
+GRID = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
 def threshold_on(model: SpanModel, instances: list[AtomicInstance],
