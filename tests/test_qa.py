@@ -3,6 +3,7 @@ folder carries it, how ``answer()`` uses it, and its trainer's run folder."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -145,13 +146,13 @@ def test_training_keeps_the_best_step_and_resumes(reader: QAReader, tmp_path: Pa
                          _question("Who painted it?", [])], reader)
     args = qa.QAArgs(steps=2, batch_size=2, warmup=1, train_layers=1, save_every=1, log_every=1)
     scores = iter([1.0, 0.5, 2.0])
-    fresh = QAReader.pretrained(train_layers=1)
+    fresh = copy.deepcopy(reader)  # one E5 load for the module, not one per run
     path = qa.train(data, fresh, tmp_path, args, lambda model: next(scores))
     from safetensors.torch import load_file
 
     first = load_file(str(path))
     assert all(k.startswith(("head.", "encoder.encoder.layer.11.")) for k in first)
-    again = QAReader.pretrained(train_layers=1)
+    again = copy.deepcopy(reader)
     qa.train(data, again, tmp_path, qa.QAArgs(steps=3, batch_size=2, warmup=1, train_layers=1,
                                               save_every=1, log_every=1),
              lambda model: next(scores))
@@ -162,7 +163,7 @@ def test_training_keeps_the_best_step_and_resumes(reader: QAReader, tmp_path: Pa
     assert loaded.split == 11
 
 
-def test_a_resumed_run_repeats_an_unbroken_one(tmp_path: Path,
+def test_a_resumed_run_repeats_an_unbroken_one(reader: QAReader, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(qa_model, "MAX_TOKENS", 40)  # several windows per question to pick from
     monkeypatch.setattr(qa_model, "STRIDE", 8)
@@ -170,8 +171,7 @@ def test_a_resumed_run_repeats_an_unbroken_one(tmp_path: Path,
                      negative_rate=0.5)
 
     def run(out: Path, stop_at: int | None = None, first_step: int = 1) -> None:
-        torch.manual_seed(0)
-        model = QAReader.pretrained(train_layers=1)
+        model = copy.deepcopy(reader)
         data = qa.questions([_question("When was it finished?", ["1889"]),
                              _question("Who designed it?", ["Gustave Eiffel's company"]),
                              _question("How tall is it?", ["330 metres"])], model)
