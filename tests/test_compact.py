@@ -248,3 +248,39 @@ def test_multi_label_classify_has_its_own_threshold(tiny_compact: Model) -> None
         assert backend.options.label_threshold == 1.0  # the call did not change the defaults
     finally:
         backend.options = start
+
+
+def test_a_threshold_sweep_scores_once_and_matches_fresh_passes(
+        tiny_compact: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seqgpt.evaluate.runner import evaluate
+    from seqgpt.train.devset import results_by_threshold, threshold_on
+
+    backend = tiny_compact.backend
+    texts = ["Tim Cook visited Beijing.", "Angela Merkel met Apple in Paris.",
+             "阿里巴巴在杭州。"]
+    labels = ["person", "city", "company"]
+    # Thresholds inside the random model's score range, so each keeps a different set, and
+    # gold = what the middle one finds: precision and recall then move with the threshold.
+    scores = sorted(v for found in backend.candidates(texts, labels, backend.options.updated(
+        {"threshold": 0.0})) for v in found.values())
+    grid = tuple(scores[len(scores) * q // 4] for q in (1, 2, 3))
+    gold = tiny_compact.extract(texts, labels, threshold=grid[1])
+    instances = [AtomicInstance(t, "extract", labels, "t", "dev", "en", spans=g.spans)
+                 for t, g in zip(texts, gold, strict=True)]
+    calls = []
+    score = CompactBackend._score
+    monkeypatch.setattr(CompactBackend, "_score",
+                        lambda self, *a, **k: calls.append(1) or score(self, *a, **k))
+    swept = results_by_threshold(backend, instances, grid)
+    assert len(calls) == 1  # one batch of three texts, scored once for the whole grid
+    found = []
+    for threshold in grid:
+        fresh = evaluate(Model(CompactBackend(backend.model, backend.model.tokenizer, "t",
+                                              backend.options.updated(
+                                                  {"threshold": threshold}))), instances)
+        [got], [want] = swept[threshold], fresh.results
+        assert (got.precision, got.recall, got.f1) == (want.precision, want.recall, want.f1)
+        found.append((got.precision, got.recall))
+    assert len(set(found)) == 3  # each threshold answered differently
+    best, means = threshold_on(backend, instances, grid)
+    assert means == {t: swept[t][0].f1 for t in grid} and means[best] == max(means.values())

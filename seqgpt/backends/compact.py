@@ -139,6 +139,20 @@ class CompactBackend:
     # ------------------------------------------------------------------ extraction
     def extract(self, texts: list[str], labels: list[str], **options: Any) -> list[Extraction]:
         opts = self.options.updated(options)
+        found = self.candidates(texts, labels, opts)
+        results = []
+        for text, candidates in zip(texts, found, strict=True):
+            chosen = _decode(candidates, opts.nested)
+            spans = [Span(label, text[s:e], s, e, round(score, 4))
+                     for (s, e, label), score in sorted(chosen, key=lambda c: c[0][:2])]
+            results.append(Extraction(text=text, labels=list(labels), spans=spans))
+        return results
+
+    def candidates(self, texts: list[str], labels: list[str],
+                   opts: CompactOptions) -> list[dict[tuple[int, int, str], float]]:
+        """Per text, every ``(start, end, label)`` whose best score over the windows reaches
+        ``opts.threshold``, before overlaps are resolved: the threshold only filters these,
+        so a sweep over thresholds scores once (``devset.results_by_threshold``)."""
         found: list[dict[tuple[int, int, str], float]] = [{} for _ in texts]
         for t, feature, group, span_probs, _ in self._score(texts, labels, opts):
             pairs = span_index(len(feature.words), self.model.config.max_width)
@@ -152,13 +166,7 @@ class CompactBackend:
                 score = float(span_probs[s, k])
                 if score > found[t].get(key, -1.0):
                     found[t][key] = score
-        results = []
-        for text, candidates in zip(texts, found, strict=True):
-            chosen = _decode(candidates, opts.nested)
-            spans = [Span(label, text[s:e], s, e, round(score, 4))
-                     for (s, e, label), score in sorted(chosen, key=lambda c: c[0][:2])]
-            results.append(Extraction(text=text, labels=list(labels), spans=spans))
-        return results
+        return found
 
     # -------------------------------------------------------------- classification
     def classify(self, texts: list[str], labels: list[str],

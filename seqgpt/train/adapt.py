@@ -116,7 +116,7 @@ def _calibrate(out: Path, dev: list[AtomicInstance]) -> dict[str, Any]:
 
     backend = CompactBackend.from_folder(out)
     current = backend.options.threshold
-    chosen, scores = threshold_on(backend.model, dev, tuple(sorted({*GRID, current})))
+    chosen, scores = threshold_on(backend, dev, tuple(sorted({*GRID, current})))
     if scores[chosen] <= scores[current]:
         chosen = current  # a change must earn its place on dev
     config = json.loads((out / CONFIG).read_text(encoding="utf-8"))

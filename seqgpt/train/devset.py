@@ -16,6 +16,7 @@ from seqgpt.backends.compact import CompactBackend, CompactOptions
 from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.mixture import evaluation_split, held_out, single_split
+from seqgpt.evaluate.metrics import DatasetResult
 from seqgpt.evaluate.runner import evaluate, sample
 from seqgpt.model.spans import SpanModel
 
@@ -69,17 +70,49 @@ def scorer(instances: list[AtomicInstance],
 GRID = (0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6)
 
 
-def threshold_on(model: SpanModel, instances: list[AtomicInstance],
-                 grid: tuple[float, ...] = GRID) -> tuple[float, dict]:
-    """The extraction threshold with the best mean F1 over the extraction rows of
-    ``instances`` (ties go to the lower threshold), and the F1 of every threshold tried."""
+class _ScoredOnce(CompactBackend):
+    """A backend that scores each ``(texts, labels)`` call once, at ``floor``, and answers any
+    threshold at or above it by filtering those candidates: the same spans a fresh pass at
+    that threshold finds, without running the model again."""
+
+    def __init__(self, backend: CompactBackend, floor: float) -> None:
+        super().__init__(backend.model, backend.model.tokenizer, backend.name, backend.options)
+        self.floor = floor
+        self._seen: dict[tuple[tuple[str, ...], tuple[str, ...]],
+                         list[dict[tuple[int, int, str], float]]] = {}
+
+    def candidates(self, texts: list[str], labels: list[str],
+                   opts: CompactOptions) -> list[dict[tuple[int, int, str], float]]:
+        if opts.threshold < self.floor:
+            raise ValueError(f"threshold {opts.threshold} is below the sweep's floor {self.floor}")
+        key = (tuple(texts), tuple(labels))
+        if key not in self._seen:
+            self._seen[key] = super().candidates(texts, labels,
+                                                 opts.updated({"threshold": self.floor}))
+        return [{span: score for span, score in found.items() if score >= opts.threshold}
+                for found in self._seen[key]]
+
+
+def results_by_threshold(backend: CompactBackend, instances: list[AtomicInstance],
+                         grid: tuple[float, ...] = GRID) -> dict[float, list[DatasetResult]]:
+    """For each threshold of ``grid``: the scores of each dataset of the extraction
+    ``instances``, the model run once for the whole grid."""
     instances = [i for i in instances if i.task == "extract"]
     if not instances:
         raise ValueError("no extraction instances to pick a threshold on")
-    scores: dict[float, float] = {}
+    sweep = _ScoredOnce(backend, min(grid))
+    nlu = Model(sweep)
+    out = {}
     for threshold in grid:
-        backend = CompactBackend(model, model.tokenizer, "calibration")
-        backend.options = backend.options.updated({"threshold": threshold})
-        results = evaluate(Model(backend), instances, batch_size=32).results
-        scores[threshold] = sum(r.f1 for r in results) / len(results)
+        sweep.options = backend.options.updated({"threshold": threshold})
+        out[threshold] = evaluate(nlu, instances, batch_size=32).results
+    return out
+
+
+def threshold_on(backend: CompactBackend, instances: list[AtomicInstance],
+                 grid: tuple[float, ...] = GRID) -> tuple[float, dict]:
+    """The extraction threshold with the best mean F1 over the extraction rows of
+    ``instances`` (ties go to the lower threshold), and the mean F1 of every threshold tried."""
+    scores = {t: sum(r.f1 for r in results) / len(results)
+              for t, results in results_by_threshold(backend, instances, grid).items()}
     return max(scores, key=lambda t: scores[t]), scores
