@@ -169,3 +169,20 @@ def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> Non
     assert '"answer_threshold": 0.3' in text.split("## Training")[0]  # the options line too
     with pytest.raises(SeqGPTError, match="answer_threshold must be a number"):
         refresh_card(out, None, None, inference={"answer_threshold": 3})
+
+
+def test_a_continued_model_keeps_the_sections_of_its_unchanged_readers(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    write_card(run, out, [data], scores, pairs_run=_pairs_run(tmp_path))
+    # the next span model, trained on from `out`, ships the same reader without its run
+    (run / "pairs.safetensors").write_bytes((out / "pairs.safetensors").read_bytes())
+    (data.parent / "mix2.jsonl").write_text(json.dumps({"dataset": "agnews", "task": "classify"}))
+    text = write_card(run, out, [data.parent / "mix2.jsonl"], scores).read_text()
+    reader = text.split("## NLI pair reader (`pairs.safetensors`)")[1].split("## Licences")[0]
+    assert "600 steps x 32 pairs" in reader and "| 600 | 54.0 | 70.0 | 62.0 |" in reader
+    assert "`ocnli`: CC BY-NC 2.0" in text  # the reader's data still counts for the licences
+    # a different reader file: its old section no longer describes it
+    (run / "pairs.safetensors").write_bytes(b"another reader")
+    text = write_card(run, out, [data], scores).read_text()
+    assert "## NLI pair reader" not in text and "`ocnli`" not in text

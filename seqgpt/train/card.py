@@ -58,6 +58,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
     config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
+    kept = _unchanged_reader_sections(best, out)
     options = {**config.get("inference", {}), **(inference or {})}
     CompactOptions().updated(options)  # refuse an unknown option or a bad value before writing
     config["inference"] = options
@@ -116,6 +117,9 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         if reader_run:
             lines += _reader_section(reader_run, _READERS[name])
             counts.update(_copy_reader(reader_run, out, _READERS[name]))
+        elif name in kept:
+            lines += [kept[name].rstrip("\n"), ""]
+            counts.update(_reader_data(kept[name]))
     used = sorted(name for name in counts if name in RESTRICTIVE)
     lines += ["## Licences", "",
               "The weights derive from training data under various licences (see the data "
@@ -331,6 +335,30 @@ _READERS = {
         "`answer_threshold` option. Its matrices ship as int8 with a scale per row (half the "
         "bytes of the run's float16).", int8=True),
 }
+
+
+def _unchanged_reader_sections(best: Path, out: Path) -> dict[str, str]:
+    """The sections of ``out``'s card (the model this run continued) whose reader ships again
+    byte for byte from ``best``: a span model trained on from a folder keeps its readers, and
+    their story, when the readers' own runs are no longer at hand."""
+    try:
+        pieces = re.split(r"(?m)^(?=## )", (out / "MODEL_CARD.md").read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+    kept = {}
+    for name, kind in _READERS.items():
+        old, new = out / kind.file, best / kind.file
+        if old.is_file() and new.is_file() and old.read_bytes() == new.read_bytes():
+            section = next((p for p in pieces if p.startswith(kind.head + "\n")), None)
+            if section:
+                kept[name] = section
+    return kept
+
+
+def _reader_data(section: str) -> dict[str, int]:
+    """The training splits a reader section lists (its ``- data:`` line), for the licences."""
+    line = next((x for x in section.splitlines() if x.startswith("- data:")), "")
+    return {name: int(n) for name, n in re.findall(r"`([^`]+)` (\d+)", line)}
 
 
 def _copy_reader(run: Path, folder: Path, kind: _Reader) -> dict[str, int]:
