@@ -3,9 +3,13 @@
     python benchmarks/zero_shot.py --limit 200                 # the embedded default model
     python benchmarks/zero_shot.py --model runs/default/best --limit 100 --json out.json
     python benchmarks/zero_shot.py --model runs/new/best --previous runs/shipped --limit 200
+    python benchmarks/zero_shot.py --model runs/new --previous default --split selection \
+        --baseline none                                      # choose between models here
 
 Each zero-shot dev dataset (never trained on) is scored on the split the project reports
-(test, else dev), ``--limit`` seeded instances per dataset and task; one headline number per
+(test, else dev), ``--limit`` seeded instances per dataset and task; ``--split selection``
+scores the selection splits instead (``seqgpt.train.devset.selection_split``: never the
+reported instances), where checkpoints and options are chosen; one headline number per
 row: entity micro-F1 for extraction, accuracy for classification. Reading-comprehension sets
 are also scored as the answer task (``Model.answer``, as ``seqgpt eval-tasks`` does, the same
 seeded questions): token F1, or on answerable questions where some are unanswerable (the
@@ -25,20 +29,24 @@ from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.evaluate.command import load_instances
 from seqgpt.evaluate.runner import evaluate, sample
 from seqgpt.evaluate.tasks import evaluate_dataset
-from seqgpt.train.devset import headline
+from seqgpt.train.devset import headline, selection_instances, selection_split
 
 HELD_IN = ("conll2003",)
 
 
-def score(model: seqgpt.Model, names: list[str], limit: int, seed: int) -> dict[str, float]:
+def score(model: seqgpt.Model, names: list[str], limit: int, seed: int,
+          selection: bool = False) -> dict[str, float]:
     scores: dict[str, float] = {}
     for name in names:
-        instances = sample(load_instances(name, None), limit, seed, name)
+        select = selection and registry.get(name).zero_shot_dev
+        instances = selection_instances([name], limit, seed) if select \
+            else sample(load_instances(name, None), limit, seed, name)
         started = time.time()
         for result in evaluate(model, instances, batch_size=32).results:
             scores[f"{result.dataset} ({result.task})"] = 100 * headline(result)
         if registry.get(name).kind == "mrc":
-            answered = evaluate_dataset(model, name, limit=limit, seed=seed).scores
+            split = selection_split(name) if select else None
+            answered = evaluate_dataset(model, name, split=split, limit=limit, seed=seed).scores
             scores[f"{name} (answer)"] = 100 * answered.get("answerable token F1",
                                                             answered["token F1"])
         print(f"  {name}: {len(instances)} instances, {time.time() - started:.0f} s",
@@ -49,9 +57,15 @@ def score(model: seqgpt.Model, names: list[str], limit: int, seed: int) -> dict[
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=None, help="default: the embedded default model")
-    parser.add_argument("--baseline", default="baseline:multilingual-e5-small")
+    parser.add_argument("--baseline", default="baseline:multilingual-e5-small",
+                        help="the untrained baseline ('none': leave it out)")
     parser.add_argument("--previous", default=None,
-                        help="another model (e.g. the one shipped before) scored in the same run")
+                        help="another model (e.g. the one shipped before; 'default': the "
+                        "embedded default) scored in the same run")
+    parser.add_argument("--split", choices=("report", "selection"), default="report",
+                        help="report: the splits the project reports (default); selection: "
+                        "the zero-shot sets' selection splits, where models and options are "
+                        "chosen (the held-in row stays conll2003 test)")
     parser.add_argument("--data", default=",".join(sorted(ZERO_SHOT_DEV)))
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
@@ -59,12 +73,18 @@ def main() -> int:
     args = parser.parse_args()
     names = [n for n in args.data.split(",") if n]
     table: dict = {"settings": {"limit": args.limit, "seed": args.seed, "data": names,
-                                "date": time.strftime("%Y-%m-%d")}}
-    titles = ["model", "baseline"] + (["previous"] if args.previous else [])
-    for title, name in zip(titles, (args.model, args.baseline, args.previous), strict=False):
+                                "split": args.split, "date": time.strftime("%Y-%m-%d")}}
+    runs = [("model", args.model)]
+    if args.baseline != "none":
+        runs.append(("baseline", args.baseline))
+    if args.previous:
+        runs.append(("previous", None if args.previous == "default" else args.previous))
+    titles = [title for title, _ in runs]
+    for title, name in runs:
         print(f"{title}: {name or 'embedded default'}", file=sys.stderr)
         model = seqgpt.load(name)
-        table[title] = score(model, names + list(HELD_IN), args.limit, args.seed)
+        table[title] = score(model, names + list(HELD_IN), args.limit, args.seed,
+                             selection=args.split == "selection")
     rows = sorted(table["model"])
     zero_shot = [r for r in rows if not r.startswith(HELD_IN)]
     print(f"{'dataset (task)':45}" + "".join(f" {t:>9}" for t in titles))
