@@ -64,10 +64,10 @@ class CompositeRunner:
         future = self._pool().submit(run.execute, call, Model(_BatchedBackend(run, model)))
 
         def finished(_: concurrent.futures.Future[Any]) -> None:
-            try:
-                loop.call_soon_threadsafe(self.active.discard, run)
-            except RuntimeError:  # the loop is closed: the service is gone
-                self.active.discard(run)
+            # Directly from the task thread (a set's discard is atomic under the GIL): a
+            # discard scheduled on the loop never ran when the loop had stopped but was not
+            # yet closed, and the run stayed counted as active.
+            self.active.discard(run)
 
         future.add_done_callback(finished)
         return run, asyncio.wrap_future(future)
