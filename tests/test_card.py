@@ -61,6 +61,23 @@ def test_card_and_config_come_from_the_run(tmp_path: Path) -> None:
     assert "| answer | drcd | zh | test | 50 | exact match 20.0; token F1 31.0 | 4 |" in text
 
 
+@pytest.mark.parametrize("change, error", [
+    ({"settings": {"limit": 100, "seed": 0, "date": "2026-12-06", "split": "selection"}},
+     "selection splits"),
+    ({"baseline": None}, "no untrained baseline"),
+])
+def test_a_zero_shot_table_the_card_cannot_print_writes_nothing(
+        tmp_path: Path, change: dict, error: str) -> None:
+    run, data, scores = _run(tmp_path)
+    table = {k: v for k, v in {**json.loads(scores.read_text()), **change}.items()
+             if v is not None}
+    scores.write_text(json.dumps(table))
+    out = tmp_path / "shipped"
+    with pytest.raises(SeqGPTError, match=error):
+        write_card(run, out, [data], scores)
+    assert not out.exists()
+
+
 def test_a_bad_inference_option_writes_nothing(tmp_path: Path) -> None:
     run, data, scores = _run(tmp_path)
     out = tmp_path / "shipped"

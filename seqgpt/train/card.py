@@ -57,6 +57,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     :mod:`seqgpt.train.qa` run whose readers ship too."""
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
+    table = _zero_shot_table(scores) if scores else None  # refused before anything is written
     config = json.loads((best / CONFIG).read_text(encoding="utf-8"))
     kept = _unchanged_reader_sections(best, out)
     options = {**config.get("inference", {}), **(inference or {})}
@@ -109,8 +110,8 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     ]
     if notes.strip():
         lines += [notes.strip(), ""]
-    if scores:
-        lines += _scores_section(json.loads(scores.read_text(encoding="utf-8")))
+    if table:
+        lines += _scores_section(table)
     if task_scores:
         lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
     for name, reader_run in (("pairs", pairs_run), ("qa", qa_run)):
@@ -254,6 +255,7 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
     if _ZERO_SHOT_HEAD not in heads and _TASKS_HEAD not in heads:
         raise SeqGPTError(f"{path}: no '{_ZERO_SHOT_HEAD}' or '{_TASKS_HEAD}' section; "
                           "write the card with this module first")
+    table = _zero_shot_table(scores) if scores else None  # refused before anything is written
     if inference:
         config = json.loads((folder / CONFIG).read_text(encoding="utf-8"))
         config["inference"] = {**config.get("inference", {}), **inference}
@@ -264,8 +266,7 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
                          lambda m: m.group(1) + f"`{json.dumps(config['inference'])}`", piece)
                   for piece in pieces]
     fresh = {
-        _ZERO_SHOT_HEAD: _scores_section(json.loads(scores.read_text(encoding="utf-8")))
-        if scores else None,
+        _ZERO_SHOT_HEAD: _scores_section(table) if table else None,
         _TASKS_HEAD: _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
         if task_scores else None}
     for name, reader_run in (("pairs", pairs_run), ("qa", qa_run)):
@@ -412,6 +413,20 @@ def _reader_section(run: Path, kind: _Reader) -> list[str]:
         *(f"| {step} | " + " | ".join(f"{row[n]:.1f}" for n in names) + f" | {mean:.1f} |"
           for (step, mean), row in zip(curve, sets, strict=False)),
         ""]
+
+
+def _zero_shot_table(path: Path) -> dict[str, Any]:
+    """A ``benchmarks/zero_shot.py --json`` report the card can print: measured on the reported
+    splits, with the untrained baseline beside the model (the card's table says both)."""
+    table: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    if table.get("settings", {}).get("split", "report") != "report":
+        raise SeqGPTError(f"{path}: scored on the selection splits (--split selection), where "
+                          "models are chosen; the card reports the reported splits: rerun "
+                          "benchmarks/zero_shot.py without --split")
+    if "baseline" not in table:
+        raise SeqGPTError(f"{path}: has no untrained baseline (--baseline none); the card puts "
+                          "the model beside it: rerun benchmarks/zero_shot.py with the baseline")
+    return table
 
 
 def _scores_section(table: dict[str, Any]) -> list[str]:
