@@ -106,6 +106,16 @@ def test_texts_and_labels_are_embedded_the_same_way() -> None:
     assert cosines[1, 0] < 0.95
 
 
+def test_a_full_label_cache_starts_over_without_losing_the_labels_asked() -> None:
+    similarity = SentenceSimilarity(E5_SMALL)
+    similarity.max_cached_labels = 3
+    first = similarity.label_vectors(["sports", "business"])
+    # "sports" is cached, "music" and "travel" overflow the cache: all three still come back
+    again = similarity.label_vectors(["sports", "music", "travel"])
+    assert torch.allclose(again[0], first[0], atol=1e-6) and again.shape == (3, 384)
+    assert similarity.label_vectors([]).shape == (0, 384)
+
+
 def test_model_folder_keeps_its_trained_sentence_encoder(tmp_path: Path) -> None:
     from seqgpt.api import DEFAULT_MODEL
 

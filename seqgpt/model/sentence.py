@@ -25,6 +25,10 @@ class SentenceSimilarity:
     replaces some of the encoder's weights (its trained top layers).
     """
 
+    #: label embeddings kept before the cache starts over (a long-running service sees
+    #: endless label sets)
+    max_cached_labels = 50_000
+
     def __init__(self, encoder_name: str, word_embeddings: torch.Tensor | None = None,
                  batch_size: int = 32, tuned: dict[str, torch.Tensor] | None = None) -> None:
         self.encoder, self.tokenizer = load_encoder(encoder_name, word_embeddings=word_embeddings)
@@ -60,14 +64,21 @@ class SentenceSimilarity:
         """Cosines ``[len(texts), len(labels)]``. ``bfloat16`` encodes the texts under
         autocast; labels are always float32 (they are cached, so a call never depends on
         which precision embedded a label first)."""
-        new = [label for label in dict.fromkeys(labels) if label not in self._labels]
-        if len(self._labels) + len(new) > 50_000:  # a long-running service sees endless sets
-            self._labels.clear()
-        if new:
-            self._labels.update(zip(new, self.embed(new), strict=True))
         with torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
             queries = self.embed(texts)
-        return queries @ torch.stack([self._labels[label] for label in labels]).T
+        return queries @ self.label_vectors(labels).T
+
+    def label_vectors(self, labels: list[str]) -> torch.Tensor:
+        """Embeddings ``[len(labels), hidden]`` of label names (float32, cached)."""
+        new = [label for label in dict.fromkeys(labels) if label not in self._labels]
+        if len(self._labels) + len(new) > self.max_cached_labels:
+            self._labels.clear()
+            new = list(dict.fromkeys(labels))
+        if new:
+            self._labels.update(zip(new, self.embed(new), strict=True))
+        if not labels:
+            return torch.zeros(0, self.encoder.config.hidden_size)
+        return torch.stack([self._labels[label] for label in labels])
 
     def relevance(self, questions: list[str], passages: list[str]) -> torch.Tensor:
         """Cosines ``[len(questions), len(passages)]`` of questions to the passages that may
