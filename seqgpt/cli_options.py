@@ -9,14 +9,18 @@ from typing import Any
 
 def add_option_arguments(parser: argparse.ArgumentParser, *, nested: bool = True,
                          multi_label: bool = True) -> None:
-    """``--threshold``, ``--nested``, ``--multi-label``: the model options of the Python API
-    (compact models; a generative model refuses them). Unset flags leave the model's default."""
+    """``--threshold``, ``--nested``, ``--symbol-spans``, ``--multi-label``: the model options
+    of the Python API (compact models; a generative model refuses them). Unset flags leave the
+    model's default."""
     parser.add_argument("--threshold", type=unit_float, default=None, metavar="T",
                         help="lowest score a span or label needs, in [0, 1] (default: the "
-                             "model's, 0.5 for the embedded one; 0.2 finds more spans)")
+                             "model's, 0.1 for the embedded one; 0.5 is more precise)")
     if nested:
         parser.add_argument("--nested", action="store_true", default=None,
                             help="allow spans inside other spans (default: they never overlap)")
+        parser.add_argument("--symbol-spans", action="store_true", default=None,
+                            help="also return spans with no letter or digit, such as '@' or "
+                                 "an emoji (default: dropped)")
     if multi_label:
         parser.add_argument("--multi-label", action="store_true", default=None,
                             help="classification: every label over the threshold, not only "
@@ -25,7 +29,8 @@ def add_option_arguments(parser: argparse.ArgumentParser, *, nested: bool = True
 
 def model_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options of :func:`add_option_arguments` the user gave."""
-    given = {name: getattr(args, name, None) for name in ("threshold", "nested", "multi_label")}
+    given = {name: getattr(args, name, None) for name in ("threshold", "nested", "symbol_spans",
+                                                     "multi_label")}
     return {name: value for name, value in given.items() if value is not None}
 
 

@@ -96,7 +96,9 @@ def test_model_options_are_flags(tiny_model_dir: Path, capsys, monkeypatch) -> N
     assert main(["extract", "x", "--labels", "a", "--threshold", "0.2", "--nested"]) == 0
     assert main(["classify", "x", "--labels", "a,b", "--multi-label"]) == 0
     assert main(["extract", "x", "--labels", "a"]) == 0
-    assert calls == [{"threshold": 0.2, "nested": True}, {"multi_label": True}, {}]
+    assert main(["extract", "x", "--labels", "a", "--symbol-spans"]) == 0
+    assert calls == [{"threshold": 0.2, "nested": True}, {"multi_label": True}, {},
+                     {"symbol_spans": True}]
     capsys.readouterr()
     with pytest.raises(SystemExit):
         main(["extract", "x", "--labels", "a", "--threshold", "2"])

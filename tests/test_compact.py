@@ -284,3 +284,14 @@ def test_a_threshold_sweep_scores_once_and_matches_fresh_passes(
     assert len(set(found)) == 3  # each threshold answered differently
     best, means = threshold_on(backend, instances, grid)
     assert means == {t: swept[t][0].f1 for t in grid} and means[best] == max(means.values())
+
+
+def test_spans_of_only_symbols_are_dropped_unless_asked(tiny_compact: Model) -> None:
+    text = "@ Bob -- 😀 joined !"
+    shown = tiny_compact.extract(text, ["person"], threshold=0.0, nested=True)
+    assert shown.spans and all(any(c.isalnum() for c in s.text) for s in shown.spans)
+    kept = tiny_compact.extract(text, ["person"], threshold=0.0, nested=True, symbol_spans=True)
+    assert {"@", "--", "😀", "!"} <= {s.text for s in kept.spans}
+    with pytest.raises(SeqGPTError, match="symbol_spans must be true or false"):
+        tiny_compact.extract(text, ["person"], symbol_spans="yes")
+

@@ -86,9 +86,10 @@ def test_threshold_and_options_reach_the_model() -> None:
     backend = FakeBackend()
     with fake_client(backend) as client:
         response = client.post("/v1/extract", json={
-            "text": "a", "labels": ["x"], "threshold": 0.25, "options": {"nested": True}})
+            "text": "a", "labels": ["x"], "threshold": 0.25,
+            "options": {"nested": True, "symbol_spans": True}})
     assert response.status_code == 200
-    assert backend.calls[0][3] == {"threshold": 0.25, "nested": True}
+    assert backend.calls[0][3] == {"threshold": 0.25, "nested": True, "symbol_spans": True}
 
 
 LIMITS = dict(max_text_chars=20, max_texts=3, max_labels=3, max_label_chars=10,

@@ -8,6 +8,7 @@ so nothing is silently truncated.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -39,6 +40,8 @@ WEIGHTS = "model.safetensors"
 CONFIG = "seqgpt_config.json"
 #: The sentence encoder's contrastively trained top layers (``seqgpt.train.similarity``), if any.
 SIMILARITY = "similarity.safetensors"
+#: A letter or digit of any script: a span without one is punctuation or symbols.
+_NAMES_SOMETHING = re.compile(r"[^\W_]")
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,10 @@ class CompactOptions:
     # ``classify(..., threshold=x)`` sets it for that call (the one threshold classify has).
     label_threshold: float = 0.5
     nested: bool = False  # allow spans inside other spans (never crossing ones)
+    # extract: also return spans with no letter or digit ("@", "--", an emoji). Off, because
+    # a mention names something: on the zero-shot dev selection samples the shipped model
+    # tagged a tweet's lone "@" as a person, and dropping such spans raised wnut17 F1 25.9 -> 32.2
+    symbol_spans: bool = False
     multi_label: bool = False  # classify: every label over label_threshold, not only the best
     batch_size: int = 32
     max_labels_per_pass: int = 24
@@ -86,7 +93,7 @@ class CompactOptions:
             value = getattr(new, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise SeqGPTError(f"option {name} must be a positive integer, got {value!r}")
-        for name in ("nested", "multi_label", "bfloat16"):
+        for name in ("nested", "multi_label", "bfloat16", "symbol_spans"):
             if not isinstance(getattr(new, name), bool):
                 raise SeqGPTError(f"option {name} must be true or false, "
                                   f"got {getattr(new, name)!r}")
@@ -163,6 +170,8 @@ class CompactBackend:
                 if not (may_start[i] and may_end[j]):
                     continue
                 key = (feature.words[i][0], feature.words[j][1], group[k])
+                if not (opts.symbol_spans or _NAMES_SOMETHING.search(texts[t], *key[:2])):
+                    continue
                 score = float(span_probs[s, k])
                 if score > found[t].get(key, -1.0):
                     found[t][key] = score

@@ -19,6 +19,8 @@ class Options(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     nested: bool | None = Field(None, description="compact model: allow spans inside spans")
+    symbol_spans: bool | None = Field(
+        None, description="compact model, extract: also spans with no letter or digit")
     multi_label: bool | None = Field(
         None, description="compact model, classify: every label over the threshold")
     num_beams: int | None = Field(None, ge=1, le=8, description="generative model: beam width")
