@@ -155,6 +155,9 @@ def test_page_highlights_spans_and_draws_label_bars(page: Any, artefacts: Path) 
 
 
 def test_every_task_runs_from_its_form(page: Any, artefacts: Path) -> None:
+    # The page adds the composite tasks when /v1/tasks answers: wait for them (read at once,
+    # a busy machine saw only extract and classify).
+    sync_api.expect(page.locator("#task option")).to_have_count(12, timeout=30_000)
     tasks = page.eval_on_selector_all("#task option", "options => options.map(o => o.value)")
     assert len(tasks) == 12 and {"relations", "nli", "extract_json"} <= set(tasks)
     sent = {}
