@@ -294,4 +294,3 @@ def test_spans_of_only_symbols_are_dropped_unless_asked(tiny_compact: Model) -> 
     assert {"@", "--", "😀", "!"} <= {s.text for s in kept.spans}
     with pytest.raises(SeqGPTError, match="symbol_spans must be true or false"):
         tiny_compact.extract(text, ["person"], symbol_spans="yes")
-
