@@ -29,8 +29,8 @@ def add_option_arguments(parser: argparse.ArgumentParser, *, nested: bool = True
 
 def model_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options of :func:`add_option_arguments` the user gave."""
-    given = {name: getattr(args, name, None) for name in ("threshold", "nested", "symbol_spans",
-                                                     "multi_label")}
+    names = ("threshold", "nested", "symbol_spans", "multi_label")
+    given = {name: getattr(args, name, None) for name in names}
     return {name: value for name, value in given.items() if value is not None}
 
 
