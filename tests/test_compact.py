@@ -218,6 +218,27 @@ def test_label_order_does_not_change_answers(tiny_compact: Model) -> None:
         tiny_compact.classify(text, labels[::-1]).scores
 
 
+def test_labels_needing_several_passes_read_siblings_together(tiny_compact: Model) -> None:
+    backend = tiny_compact.backend
+    opts = backend.options.updated({"max_labels_per_pass": 3})
+    labels = ["arrival weekday", "airline", "city", "departure weekday", "arrival city",
+              "weekday"]
+    groups = backend.label_groups(labels, opts)
+    assert sorted(x for g in groups for x in g) == sorted(labels)
+    by_label = {x: n for n, g in enumerate(groups) for x in g}
+    # names sharing their last word compete in one pass (alphabetical order would split them)
+    assert by_label["weekday"] == by_label["arrival weekday"] == by_label["departure weekday"]
+    assert by_label["city"] == by_label["arrival city"]
+    assert backend.label_groups(labels[::-1], opts) == groups  # still a set
+    # one pass: the plain sorted order, as before
+    assert backend.label_groups(labels, backend.options) == [sorted(labels)]
+    text = "Fly from Boston to Denver on monday with Delta."
+    a = tiny_compact.extract(text, labels, threshold=0.0, max_labels_per_pass=3)
+    b = tiny_compact.extract(text, labels[::-1], threshold=0.0, max_labels_per_pass=3)
+    assert [(x.label, x.start, x.end, x.score) for x in a.spans] == \
+        [(x.label, x.start, x.end, x.score) for x in b.spans]
+
+
 @settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(min_size=1).filter(str.strip),
