@@ -75,6 +75,26 @@ def test_decode_flat_and_nested() -> None:
         (0, 10, "org"), (0, 4, "city"), (20, 25, "y")]
 
 
+def test_a_containing_span_can_outrank_the_unconfident_spans_inside_it() -> None:
+    # "北京市政府" (org, 0.2) around "北京市" (loc, 0.31), "Tony Blinken" (1.0) inside a title
+    candidates = {(0, 5, "org"): 0.2, (0, 3, "loc"): 0.31, (10, 48, "person"): 0.11,
+                  (36, 48, "person"): 1.0, (50, 60, "x"): 0.5}
+    plain = [(k, v) for k, v in _decode(candidates, nested=False)]
+    assert [k for k, _ in plain] == [(36, 48, "person"), (50, 60, "x"), (0, 3, "loc")]
+    assert _decode(candidates, nested=False, outer_ratio=1.0) == plain  # 1.0: as before
+    kept = _decode(candidates, nested=False, outer_ratio=0.5, max_inner=0.8)
+    assert [k for k, _ in kept] == [(36, 48, "person"), (50, 60, "x"), (0, 5, "org")]
+    assert dict(kept)[(0, 5, "org")] == 0.2  # its own score, not the one it outranked
+    # too weak against the inner span (0.2 < 0.7 x 0.31), or the inner span is confident
+    assert (0, 3, "loc") in dict(_decode(candidates, nested=False, outer_ratio=0.7,
+                                          max_inner=0.8))
+    assert (0, 3, "loc") in dict(_decode(candidates, nested=False, outer_ratio=0.5,
+                                          max_inner=0.3))
+    assert (10, 48, "person") not in dict(_decode(candidates, nested=False, outer_ratio=0.1))
+    # nested decoding keeps both anyway
+    assert (0, 3, "loc") in dict(_decode(candidates, nested=True, outer_ratio=0.5))
+
+
 def test_scores_and_thresholds(tiny_compact: Model) -> None:
     text = "Tim Cook visited Beijing. 阿里巴巴集团于1999年在杭州成立"
     everything = tiny_compact.extract(text, ["person", "city"], threshold=0.0, nested=True)

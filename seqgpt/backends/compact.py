@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -53,6 +54,12 @@ class CompactOptions:
     # ``classify(..., threshold=x)`` sets it for that call (the one threshold classify has).
     label_threshold: float = 0.5
     nested: bool = False  # allow spans inside other spans (never crossing ones)
+    # flat extract: a span outranks a span inside it that scores below outer_span_max_inner
+    # when its own score is at least outer_span_ratio times that one's (1.0: the higher score
+    # wins). So "北京市政府" (organization, 0.2) is kept over "北京市" (location, 0.31), as
+    # most annotation marks the whole name; a confident inner span keeps its place
+    outer_span_ratio: float = 1.0
+    outer_span_max_inner: float = 1.0
     # extract: also return spans with no letter or digit ("@", "--", an emoji). Off, because
     # a mention names something: on the zero-shot dev selection samples the shipped model
     # tagged a tweet's lone "@" as a person, and dropping such spans raised wnut17 F1 25.9 -> 32.2
@@ -81,7 +88,8 @@ class CompactOptions:
             raise SeqGPTError(f"unknown option {unknown[0]!r} for the compact model; "
                               f"known options: {', '.join(sorted(known))}")
         new = CompactOptions(**{**self.__dict__, **options})
-        for name in ("threshold", "label_threshold", "similarity_weight", "answer_threshold"):
+        for name in ("threshold", "label_threshold", "similarity_weight", "answer_threshold",
+                     "outer_span_ratio", "outer_span_max_inner"):
             value = getattr(new, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not 0.0 <= value <= 1.0:
@@ -150,7 +158,8 @@ class CompactBackend:
         found = self.candidates(texts, labels, opts)
         results = []
         for text, candidates in zip(texts, found, strict=True):
-            chosen = _decode(candidates, opts.nested)
+            chosen = _decode(candidates, opts.nested, opts.outer_span_ratio,
+                             opts.outer_span_max_inner)
             spans = [Span(label, text[s:e], s, e, round(score, 4))
                      for (s, e, label), score in sorted(chosen, key=lambda c: c[0][:2])]
             results.append(Extraction(text=text, labels=list(labels), spans=spans))
@@ -394,11 +403,21 @@ def _blend(head: torch.Tensor, cosines: torch.Tensor, opts: CompactOptions) -> t
     return ((1 - weight) * heads + weight * standardised(cosines, opts.cosine_floor)).softmax(-1)
 
 
-def _decode(candidates: dict[tuple[int, int, str], float],
-            nested: bool) -> list[tuple[tuple[int, int, str], float]]:
-    """Greedy by score: keep a span unless it overlaps (flat) or crosses (nested) a kept one."""
+def _decode(candidates: dict[tuple[int, int, str], float], nested: bool,
+            outer_ratio: float = 1.0,
+            max_inner: float = 1.0) -> list[tuple[tuple[int, int, str], float]]:
+    """Greedy by rank: keep a span unless it overlaps (flat) or crosses (nested) a kept one.
+
+    A span's rank is its score, or, flat, the score of a span strictly inside it that scores
+    below ``max_inner`` and at most its own divided by ``outer_ratio``, if higher: such a
+    containing span is tried first (so it wins over the spans inside it); its own score is
+    what is returned."""
+    ranked = (_outer_ranks(candidates, outer_ratio, max_inner)
+              if not nested and outer_ratio < 1 else {})
     kept: list[tuple[tuple[int, int, str], float]] = []
-    for key, score in sorted(candidates.items(), key=lambda kv: -kv[1]):
+    order = sorted(candidates.items(),
+                   key=lambda kv: (-ranked.get(kv[0], kv[1]), kv[0][0] - kv[0][1]))
+    for key, score in order:
         s, e, _ = key
         clash = False
         for (ks, ke, _), _score in kept:
@@ -410,6 +429,25 @@ def _decode(candidates: dict[tuple[int, int, str], float],
         if not clash:
             kept.append((key, score))
     return kept
+
+
+def _outer_ranks(candidates: dict[tuple[int, int, str], float], ratio: float,
+                 max_inner: float) -> dict[tuple[int, int, str], float]:
+    """The rank of each span that some span strictly inside it lends its higher score to (see
+    :func:`_decode`); spans are short, so only those starting within a span are looked at."""
+    spans = sorted(candidates.items())
+    starts = [key[0] for key, _ in spans]
+    ranks = {}
+    for key, score in spans:
+        s, e, _ = key
+        best = score
+        for (qs, qe, _), inner in spans[bisect_left(starts, s):bisect_left(starts, e)]:
+            if qe <= e and (qs, qe) != (s, e) and best < inner < max_inner \
+                    and score >= ratio * inner:
+                best = inner
+        if best > score:
+            ranks[key] = best
+    return ranks
 
 
 def _base_only_keys() -> set[str]:
