@@ -437,7 +437,7 @@ def _outer_ranks(candidates: dict[tuple[int, int, str], float], ratio: float,
     :func:`_decode`); spans are short, so only those starting within a span are looked at."""
     spans = sorted(candidates.items())
     starts = [key[0] for key, _ in spans]
-    ranks = {}
+    ranks: dict[tuple[int, int, str], float] = {}
     for key, score in spans:
         s, e, _ = key
         best = score
