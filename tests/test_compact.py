@@ -79,7 +79,7 @@ def test_a_containing_span_can_outrank_the_unconfident_spans_inside_it() -> None
     # "北京市政府" (org, 0.2) around "北京市" (loc, 0.31), "Tony Blinken" (1.0) inside a title
     candidates = {(0, 5, "org"): 0.2, (0, 3, "loc"): 0.31, (10, 48, "person"): 0.11,
                   (36, 48, "person"): 1.0, (50, 60, "x"): 0.5}
-    plain = [(k, v) for k, v in _decode(candidates, nested=False)]
+    plain = _decode(candidates, nested=False)
     assert [k for k, _ in plain] == [(36, 48, "person"), (50, 60, "x"), (0, 3, "loc")]
     assert _decode(candidates, nested=False, outer_ratio=1.0) == plain  # 1.0: as before
     kept = _decode(candidates, nested=False, outer_ratio=0.5, max_inner=0.8)

@@ -351,22 +351,24 @@ class CompactBackend:
         return groups
 
     def _fill(self, families: list[list[str]], opts: CompactOptions) -> list[list[str]]:
-        """Labels into passes in order; a family that does not fit the pass it would start
-        in begins a new one (one too large for any pass is split)."""
+        """Labels into passes in order; a family that does not fit the pass it would join
+        begins a new one (one too large for any pass is split)."""
         budget = self.model.config.max_tokens // 2
         groups: list[list[str]] = [[]]
         used = 0
-        for family in families:
-            costs = [self.featurizer.label_cost(label) for label in family]
-            if groups[-1] and (used + sum(costs) > budget
-                               or len(groups[-1]) + len(family) > opts.max_labels_per_pass):
+
+        def make_room(count: int, cost: int) -> None:
+            nonlocal used
+            if groups[-1] and (used + cost > budget
+                               or len(groups[-1]) + count > opts.max_labels_per_pass):
                 groups.append([])
                 used = 0
+
+        for family in families:
+            costs = [self.featurizer.label_cost(label) for label in family]
+            make_room(len(family), sum(costs))
             for label, cost in zip(family, costs, strict=True):
-                if groups[-1] and (used + cost > budget
-                                   or len(groups[-1]) >= opts.max_labels_per_pass):
-                    groups.append([])
-                    used = 0
+                make_room(1, cost)
                 groups[-1].append(label)
                 used += cost
         return groups
@@ -415,6 +417,7 @@ def _decode(candidates: dict[tuple[int, int, str], float], nested: bool,
     ranked = (_outer_ranks(candidates, outer_ratio, max_inner)
               if not nested and outer_ratio < 1 else {})
     kept: list[tuple[tuple[int, int, str], float]] = []
+    # on equal rank the longer span first: a promoted span ties with the one it outranks
     order = sorted(candidates.items(),
                    key=lambda kv: (-ranked.get(kv[0], kv[1]), kv[0][0] - kv[0][1]))
     for key, score in order:
