@@ -1,5 +1,6 @@
 """``seqgpt data``: build the training mixture (``build``), derive question-extraction instances
-from its relation pairs (``questions``) and count the datasets (``stats``)."""
+from its relation pairs (``questions``) and name-part rows from complete person annotation
+(``name-parts``), and count the datasets (``stats``)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from seqgpt.data import mixture, questions, registry
+from seqgpt.data import mixture, name_parts, questions, registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.registry import DatasetSpec
 from seqgpt.errors import DataArgumentError
@@ -72,6 +73,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                           "(default 0.3)")
     ask.add_argument("--seed", type=int, default=7)
     ask.set_defaults(func=run_questions)
+
+    parts = commands.add_parser(
+        "name-parts", help="rows asking for first and last names, from person annotation",
+        description="Read the training splits of datasets whose every person is annotated "
+                    "and write extraction rows asking for 'first name' / 'last name' (or "
+                    "'given name' / 'surname', 'forename' / 'family name'): the first and "
+                    "last word of each person of two or three capitalised words. Sentences "
+                    "with any other person mention are skipped. Same data and seed, same "
+                    "output.",
+        epilog="example:\n  seqgpt data name-parts -o name_parts.jsonl",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parts.add_argument("-o", "--output", required=True, type=Path, help="the JSONL file to write")
+    parts.add_argument("--data", default=",".join(name_parts.DATASETS),
+                       help="comma-separated datasets whose people are all annotated with the "
+                            f"label 'person' (default: {','.join(name_parts.DATASETS)})")
+    parts.add_argument("--seed", type=int, default=7)
+    parts.set_defaults(func=run_name_parts)
 
     stats = commands.add_parser(
         "stats", help="count instances and labels of every dataset split",
@@ -141,13 +159,41 @@ def run_questions(args: argparse.Namespace) -> int:
     except (ValueError, KeyError, TypeError) as error:  # a pair whose meta does not fit its text
         raise DataArgumentError(f"a relation pair's head/tail in its meta is unusable: {error}; "
                                 "write the files with `seqgpt data build`") from None
-    with args.output.open("w", encoding="utf-8") as out:
-        for instance in derived:
-            out.write(json.dumps(instance.to_dict(), ensure_ascii=False) + "\n")
+    _write_jsonl(derived, args.output)
     unanswerable = sum(not i.spans for i in derived)
     print(f"{len(derived)} questions ({unanswerable} unanswerable) from {len(instances)} "
           f"instances -> {args.output}", file=sys.stderr)
     return 0
+
+
+def run_name_parts(args: argparse.Namespace) -> int:
+    specs = _specs(args.data)
+    refused = [spec.name for spec in specs if spec.zero_shot_dev]
+    if refused:
+        raise DataArgumentError(f"--data: {', '.join(refused)}: zero-shot dev dataset(s), never "
+                                "used for training")
+    if not args.output.parent.is_dir():
+        raise DataArgumentError(f"-o: the folder {str(args.output.parent)!r} does not exist")
+    read = 0
+
+    def instances() -> Iterator[AtomicInstance]:
+        nonlocal read
+        for spec in specs:
+            for instance in mixture.training_instances(spec):
+                read += 1
+                yield instance
+
+    derived = name_parts.name_part_instances(instances(), seed=args.seed)
+    _write_jsonl(derived, args.output)
+    print(f"{len(derived)} name-part rows from {read} instances -> {args.output}",
+          file=sys.stderr)
+    return 0
+
+
+def _write_jsonl(instances: list[AtomicInstance], path: Path) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for instance in instances:
+            out.write(json.dumps(instance.to_dict(), ensure_ascii=False) + "\n")
 
 
 def run_stats(args: argparse.Namespace) -> int:

@@ -153,6 +153,16 @@ def training_splits(spec: DatasetSpec) -> list[str]:
     return [split for split in spec.splits if split != held]
 
 
+def training_instances(spec: DatasetSpec, root: Path | None = None) -> Iterator[AtomicInstance]:
+    """Every instance of ``spec``'s :func:`training_splits`, without the :func:`held_out` part
+    of a :func:`single_split` dataset."""
+    partitioned = single_split(spec)
+    for split in training_splits(spec):
+        for instance in spec.reader(spec, root or registry.data_root(), split):
+            if not (partitioned and held_out(instance)):
+                yield instance
+
+
 @dataclass
 class Selection:
     """What the builder took from one (dataset, task): for the summary table."""
@@ -184,12 +194,9 @@ def build(specs: Sequence[DatasetSpec], stage: Stage, *, seed: int = 0,
     mixture = Mixture([])
     for spec in specs:
         splits = training_splits(spec)
-        partitioned = single_split(spec)
         by_task: dict[str, list[AtomicInstance]] = {"extract": [], "classify": []}
-        for split in splits:
-            for instance in spec.reader(spec, root or registry.data_root(), split):
-                if not (partitioned and held_out(instance)):
-                    by_task[instance.task].append(instance)
+        for instance in training_instances(spec, root):
+            by_task[instance.task].append(instance)
         for task, found in by_task.items():
             if stage == "pretrain" and task == "extract":
                 found = [typing_instance(i) for i in found if spec.kind in TYPE_KINDS and i.spans]
