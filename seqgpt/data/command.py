@@ -8,7 +8,7 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from seqgpt.data import mixture, name_parts, questions, registry
@@ -168,24 +168,13 @@ def run_questions(args: argparse.Namespace) -> int:
 
 def run_name_parts(args: argparse.Namespace) -> int:
     specs = _specs(args.data)
-    refused = [spec.name for spec in specs if spec.zero_shot_dev]
-    if refused:
-        raise DataArgumentError(f"--data: {', '.join(refused)}: zero-shot dev dataset(s), never "
-                                "used for training")
+    mixture.refuse_zero_shot(specs)
     if not args.output.parent.is_dir():
         raise DataArgumentError(f"-o: the folder {str(args.output.parent)!r} does not exist")
-    read = 0
-
-    def instances() -> Iterator[AtomicInstance]:
-        nonlocal read
-        for spec in specs:
-            for instance in mixture.training_instances(spec):
-                read += 1
-                yield instance
-
-    derived = name_parts.name_part_instances(instances(), seed=args.seed)
+    instances = [i for spec in specs for i in mixture.training_instances(spec)]
+    derived = name_parts.name_part_instances(instances, seed=args.seed)
     _write_jsonl(derived, args.output)
-    print(f"{len(derived)} name-part rows from {read} instances -> {args.output}",
+    print(f"{len(derived)} name-part rows from {len(instances)} instances -> {args.output}",
           file=sys.stderr)
     return 0
 

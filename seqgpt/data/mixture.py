@@ -153,6 +153,14 @@ def training_splits(spec: DatasetSpec) -> list[str]:
     return [split for split in spec.splits if split != held]
 
 
+def refuse_zero_shot(specs: Sequence[DatasetSpec]) -> None:
+    """Raise :class:`MixtureError` if any of ``specs`` is a zero-shot dev dataset."""
+    refused = [spec.name for spec in specs if spec.zero_shot_dev]
+    if refused:
+        raise MixtureError(f"{', '.join(refused)}: zero-shot dev dataset(s), never used for "
+                           "training; remove them from --data")
+
+
 def training_instances(spec: DatasetSpec, root: Path | None = None) -> Iterator[AtomicInstance]:
     """Every instance of ``spec``'s :func:`training_splits`, without the :func:`held_out` part
     of a :func:`single_split` dataset."""
@@ -187,10 +195,7 @@ def build(specs: Sequence[DatasetSpec], stage: Stage, *, seed: int = 0,
     if stage not in STAGES:
         raise MixtureError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
     quotas = quotas or STAGES[stage]
-    refused = [spec.name for spec in specs if spec.zero_shot_dev]
-    if refused:
-        raise MixtureError(f"{', '.join(refused)}: zero-shot dev dataset(s), never used for "
-                           "training; remove them from --data")
+    refuse_zero_shot(specs)
     mixture = Mixture([])
     for spec in specs:
         splits = training_splits(spec)

@@ -34,15 +34,15 @@ SUFFIX = "#name_parts"
 _NAME_WORD = re.compile(r"[A-Z][a-z]+(-[A-Z][a-z]+)?")
 
 
-def _parts(span: Span) -> tuple[Span, Span] | None:
-    """The first and last word of a person span of two or three capitalised words."""
+def _parts(span: Span) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """The offsets of the first and last word of a person span of two or three capitalised
+    words."""
     assert span.start is not None
     words = list(re.finditer(r"\S+", span.text))
     if not 2 <= len(words) <= 3 or not all(_NAME_WORD.fullmatch(w.group()) for w in words):
         return None
-    first, last = words[0], words[-1]
-    return (Span("", first.group(), span.start + first.start(), span.start + first.end()),
-            Span("", last.group(), span.start + last.start(), span.start + last.end()))
+    return ((span.start + words[0].start(), span.start + words[0].end()),
+            (span.start + words[-1].start(), span.start + words[-1].end()))
 
 
 def name_part_instances(instances: Iterable[AtomicInstance], *,
@@ -57,9 +57,9 @@ def name_part_instances(instances: Iterable[AtomicInstance], *,
         if (instance.task != "extract" or instance.language != "en"
                 or instance.meta.get("partial") or instance.text in seen):
             continue
-        people = [span for span in instance.spans if span.label == "person"]
-        parts = [_parts(span) for span in people]
-        if not people or any(p is None for p in parts):
+        found = [_parts(span) for span in instance.spans if span.label == "person"]
+        parts = [pair for pair in found if pair is not None]
+        if not parts or len(parts) < len(found):
             continue
         seen.add(instance.text)
         wording = rng.randrange(len(FIRST))
@@ -69,10 +69,9 @@ def name_part_instances(instances: Iterable[AtomicInstance], *,
         labels = [*asked, *rng.sample(others, min(len(others), rng.randrange(3)))]
         spans = [span for span in instance.spans if span.label in labels]
         for pair in parts:
-            assert pair is not None
-            for label, part in zip((first, last), pair, strict=True):
+            for label, (start, end) in zip((first, last), pair, strict=True):
                 if label in asked:
-                    spans.append(Span(label, part.text, part.start, part.end))
+                    spans.append(Span(label, instance.text[start:end], start, end))
         rng.shuffle(labels)
         out.append(AtomicInstance(
             text=instance.text, task="extract", labels=labels,
