@@ -195,6 +195,19 @@ def test_conll_iob1_four_columns_space_separated(tmp_path: Path) -> None:
                             ("organization", "Bank", 25, 29), ("organization", "A", 30, 31)]
 
 
+def test_conll_handles_join_their_name_and_are_not_entities(tmp_path: Path) -> None:
+    # BTC's layout: the handle split in two, both halves tagged as the entity.
+    name = _write(tmp_path, "btc.conll", "@\tB-PER\ncolgo\tB-PER\nmet\tO\nAnna\tB-PER\n"
+                  "at\tO\n@\tB-ORG\nGWS_Giants\tB-ORG\nHQ\tI-ORG\n@\tO\n")
+    labels = {"PER": "person", "ORG": "organization"}
+    (plain,) = _read(_spec(conll.read_conll, {"s": (name,)}, labels), tmp_path)
+    assert plain.text.startswith("@ colgo") and ("person", "@", 0, 1) in _spans(plain)
+    spec = _spec(conll.read_conll, {"s": (name,)}, labels, handles=True)
+    (inst,) = _read(spec, tmp_path)
+    assert inst.text == "@colgo met Anna at @GWS_Giants HQ @"
+    assert _spans(inst) == [("person", "Anna", 11, 15), ("organization", "HQ", 31, 33)]
+
+
 def test_conll_bmes_chinese_characters_join_without_spaces(tmp_path: Path) -> None:
     name = _write(tmp_path, "r.bmes", "高 B-NAME\n勇 E-NAME\n： O\n中 B-CONT\n国 M-CONT\n"
                   "籍 E-CONT\n， O\n汉 S-RACE\n")

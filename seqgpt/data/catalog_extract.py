@@ -12,7 +12,9 @@ tables are complete for the data.
 Splits are the files that exist, named train / dev / test where the files are such a split
 (``devel``, ``valid``, ``validation`` and ``val`` files are ``dev``). No official split:
 - ``wikigold``, ``pilener_subset``: one split ``all``;
-- ``btc``: its sections ``a``, ``b``, ``e``, ``f``, ``g``, ``h``;
+- ``btc``: its sections ``a``, ``b``, ``e``, ``f``, ``g``, ``h`` (Twitter handles, which it
+  splits into ``@`` + name and tags as entities, are read as one untagged token: see
+  ``conll.merge_handles``);
 - ``nlupp/banking``, ``nlupp/hotels``: the 20 folds ``fold0`` .. ``fold19`` (NLU++ is
   evaluated by cross-validation over them);
 - ``fewfc``: ``train_base``, ``train_trans`` (train_trans_5_type.json), ``dev_trans``;
@@ -95,7 +97,8 @@ _add("wnut17", "en", "ner",
       "product": "product", "creative-work": "creative work", "group": "group"})
 _add("wikigold", "en", "ner", {"all": "wikigold/wikigold.conll.txt"}, conll.read_conll, _PLOM,
      sep=" ", scheme="iob1")
-_add("btc", "en", "ner", {s: f"btc/{s}.conll" for s in "abefgh"}, conll.read_conll, _PLO)
+_add("btc", "en", "ner", {s: f"btc/{s}.conll" for s in "abefgh"}, conll.read_conll, _PLO,
+     handles=True)
 _add("re3d", "en", "ner",
      {"train": "re3d/re3d-train.conll", "test": "re3d/re3d-test.conll"}, conll.read_conll,
      {"Person": "person", "Organisation": "organization", "Location": "location",

@@ -10,7 +10,9 @@ catalogue entry may set (``DatasetSpec.options``):
 - ``tag_sep``: between prefix and type, ``"-"`` (default) or ``"_"`` (``B_Person``);
 - ``offsets``: columns 2 and 3 hold each token's character start and end in the source
   document; the sentence text is then rebuilt with its original spacing (AnEM);
-- ``facets``: a label set per split, for partially annotated corpora (Few-NERD INTER).
+- ``facets``: a label set per split, for partially annotated corpora (Few-NERD INTER);
+- ``handles``: a lone ``@`` token is joined to the next token (``@`` ``colgo`` -> ``@colgo``,
+  as the tweet wrote it) and the handle is tagged ``O`` (BTC).
 
 Tokens are joined as a user would write them (see ``spans.join_tokens``); span offsets are
 computed during the join, so ``text[start:end]`` is always the tagged tokens.
@@ -74,6 +76,30 @@ def read_sentences(path: Path, sep: str = "\t", columns: int = 2,
         yield sentence
 
 
+def merge_handles(sentence: Sentence) -> Sentence:
+    """The sentence with every ``@`` token joined to the token after it, tagged ``O``.
+
+    BTC splits a Twitter handle into ``@`` and the user name and tags both ``B-PER`` (or ORG /
+    LOC): read as written, that is two entities, one of them a bare ``@``, in text the tweet
+    never had (``@ colgo``). The handle is also not an entity mention in the other social-media
+    conventions (WNUT 2016/17 leave user names untagged), so it becomes ``O``; the mixture then
+    teaches that a user name is not a person. A tag after the handle that continued it (``I-``)
+    opens an entity of its own, as the lenient decoding does everywhere.
+    """
+    merged = Sentence(sentence.line)
+    i = 0
+    while i < len(sentence.tokens):
+        token, tag, line = sentence.tokens[i], sentence.tags[i], sentence.lines[i]
+        if token == "@" and i + 1 < len(sentence.tokens):
+            token, tag = "@" + sentence.tokens[i + 1], "O"
+            i += 1
+        merged.tokens.append(token)
+        merged.tags.append(tag)
+        merged.lines.append(line)
+        i += 1
+    return merged
+
+
 def text_from_offsets(sentence: Sentence, path: Path) -> tuple[str, list[int]]:
     """The sentence with its source spacing: each gap between tokens becomes that many spaces."""
     parts: list[str] = []
@@ -103,10 +129,13 @@ def read_conll(spec: DatasetSpec, root: Path, split: str) -> Iterator[AtomicInst
     scheme = str(options.get("scheme", "bio"))
     tag_sep = str(options.get("tag_sep", "-"))
     with_offsets = bool(options.get("offsets", False))
+    handles = bool(options.get("handles", False))
     for name in spec.files[split]:
         path = root / name
         for sentence in read_sentences(path, str(options.get("sep", "\t")),
                                        int(options.get("columns", 2)), with_offsets):
+            if handles:
+                sentence = merge_handles(sentence)
             if with_offsets:
                 text, starts = text_from_offsets(sentence, path)
             else:
