@@ -203,3 +203,27 @@ def test_a_continued_model_keeps_the_sections_of_its_unchanged_readers(tmp_path:
     (run / "pairs.safetensors").write_bytes(b"another reader")
     text = write_card(run, out, [data], scores).read_text()
     assert "## NLI pair reader" not in text and "`ocnli`" not in text
+
+
+def test_last_ships_the_checkpoint_weights_and_says_so(tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    from seqgpt.train.loop import save_state
+
+    run, data, _ = _run(tmp_path)
+    with pytest.raises(SeqGPTError, match="--keep-checkpoint"):
+        write_card(run, tmp_path / "none", [data], None, last=True)
+    weights = {"head.weight": torch.tensor([[0.5, -1.25]]),
+               "encoder.embeddings.word_embeddings.weight": torch.ones(3, 2)}
+    save_state(run / "checkpoint.pt", {"model": weights, "step": 600})
+    (run / "log.jsonl").write_text((run / "log.jsonl").read_text()
+                                   + "\n" + json.dumps({"step": 600, "dev": 0.2}))
+    out = tmp_path / "shipped"
+    card = write_card(run, out, [data], None, last=True).read_text()
+    shipped = load_file(out / WEIGHTS)
+    assert list(shipped) == ["head.weight"]  # the base package's embeddings never ship
+    assert shipped["head.weight"].dtype == torch.float16
+    assert shipped["head.weight"].tolist() == [[0.5, -1.25]]
+    config = json.loads((out / CONFIG).read_text())["card"]
+    assert config["step"] == 600 and config["dev"] == 0.2
+    assert "- steps: 600 (the last step, chosen after the run over the best dev step)" in card

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -468,6 +469,17 @@ def build(config: SpanModelConfig) -> SpanModel:
     return model
 
 
+def shipped_weights(state: Mapping[str, torch.Tensor],
+                    dtype: torch.dtype = torch.float16) -> bytes:
+    """A span model's weights as safetensors bytes in ``dtype``, less those the base encoder's
+    package provides at load time."""
+    from safetensors.torch import save as safetensors_bytes
+
+    skip = _base_only_keys()
+    return safetensors_bytes({k: v.detach().to(dtype).contiguous() for k, v in state.items()
+                              if k not in skip})
+
+
 def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
          dtype: torch.dtype = torch.float16, inference: dict[str, Any] | None = None) -> None:
     """Write the config and only the weights the base encoder package does not provide; each
@@ -477,10 +489,7 @@ def save(model: SpanModel, folder: Path, card: dict[str, Any] | None = None,
     from seqgpt.fsutil import write_file
 
     folder.mkdir(parents=True, exist_ok=True)
-    skip = _base_only_keys()
-    state = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()
-             if k not in skip}
-    write_file(folder / WEIGHTS, safetensors_bytes(state))
+    write_file(folder / WEIGHTS, shipped_weights(model.state_dict(), dtype))
     tuned = model.similarity_state
     if tuned:  # a model fine-tuned from one with a trained sentence encoder keeps it
         write_file(folder / SIMILARITY, safetensors_bytes(tuned))

@@ -3,6 +3,7 @@
     python -m seqgpt.train.card runs/l5 seqgpt/weights/default --data runs/stage_mix.jsonl \\
         --scores zero_shot.json --tasks tasks.json --inference similarity_weight=0.7 \\
         --notes notes.md
+    python -m seqgpt.train.card runs/l6 seqgpt/weights/default --last --data mix.jsonl ...
     python -m seqgpt.train.card --refresh seqgpt/weights/default --scores zero_shot.json \\
         --tasks tasks.json --notes what_changed.md --pairs runs/pairs
 
@@ -32,7 +33,7 @@ from seqgpt.errors import SeqGPTError
 from seqgpt.evaluate.task_result import TaskResult, format_table
 from seqgpt.model.pairs import PAIRS
 from seqgpt.model.qa import QA
-from seqgpt.train.loop import DATA_FILE, read_records
+from seqgpt.train.loop import DATA_FILE, load_state, read_records
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
 RESTRICTIVE = {
@@ -49,9 +50,11 @@ RESTRICTIVE = {
 def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
                inference: dict[str, Any] | None = None, notes: str = "",
                task_scores: Path | None = None, pairs_run: Path | None = None,
-               qa_run: Path | None = None) -> Path:
-    """Copy the run's best model to ``out`` with ``inference`` options merged into its config
-    (e.g. a blend weight picked after training) and write its MODEL_CARD.md; ``notes`` is
+               qa_run: Path | None = None, last: bool = False) -> Path:
+    """Copy the run's best model to ``out`` (``last``: the weights of its checkpoint, its last
+    step, where a comparison after the run preferred them to the best dev step) with
+    ``inference`` options merged into its config (e.g. a blend weight picked after training)
+    and write its MODEL_CARD.md; ``notes`` is
     markdown placed after the training section; ``task_scores`` is the JSON of ``seqgpt eval-tasks``
     for this model; ``pairs_run`` a :mod:`seqgpt.train.pairs` run and ``qa_run`` a
     :mod:`seqgpt.train.qa` run whose readers ship too."""
@@ -63,13 +66,16 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     options = {**config.get("inference", {}), **(inference or {})}
     CompactOptions().updated(options)  # refuse an unknown option or a bad value before writing
     config["inference"] = options
-    out.mkdir(parents=True, exist_ok=True)
-    shutil.copy(best / WEIGHTS, out / WEIGHTS)
+    log = read_records(run)
+    if last:
+        config["card"] = _last_step(run, out, config.get("card", {}), log)
+    else:
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copy(best / WEIGHTS, out / WEIGHTS)
     for extra in (SIMILARITY, PAIRS, QA):
         if (best / extra).is_file():
             shutil.copy(best / extra, out / extra)
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
-    log = read_records(run)
     curve = [(r["step"], r["dev"]) for r in log if "dev" in r]
     rates = [r["examples_per_s"] for r in log if "examples_per_s" in r]
     counts: Counter[str] = Counter()
@@ -94,7 +100,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         "here was picked on the selection samples of the zero-shot dev sets, not the reported "
         "splits).", "",
         "## Training", "",
-        f"- steps: {card.get('step')} (best dev checkpoint); settings: "
+        f"- steps: {card.get('step')} ({card.get('chosen', 'best dev checkpoint')}); settings: "
         f"`{json.dumps(card.get('args', {}))}`",
         *([f"- training speed: {rates[-1]:.1f} examples/s (mean since the run last started, "
            "as logged)"] if rates else []),
@@ -469,6 +475,26 @@ def _mark(row: str) -> str:
     return row if name in ZERO_SHOT_DEV else f"{row}, held-in: trained on"
 
 
+def _last_step(run: Path, out: Path, card: dict[str, Any], log: list[dict]) -> dict[str, Any]:
+    """Write the weights of the run's checkpoint to ``out``; the card's step and dev score
+    become that step's."""
+    import torch
+
+    from seqgpt.backends.compact import shipped_weights
+    from seqgpt.fsutil import write_file
+
+    checkpoint = load_state(run / "checkpoint.pt", "cpu")
+    if checkpoint is None:
+        raise SeqGPTError(f"{run}: no checkpoint.pt to take the last step from (train with "
+                          "--keep-checkpoint)")
+    out.mkdir(parents=True, exist_ok=True)
+    write_file(out / WEIGHTS, shipped_weights(checkpoint["model"], torch.float16))
+    step = checkpoint["step"]
+    dev = [r["dev"] for r in log if r.get("step") == step and "dev" in r]
+    return {**card, "step": step, "dev": dev[-1] if dev else None,
+            "chosen": "the last step, chosen after the run over the best dev step"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="export a run's best model with its card")
     parser.add_argument("run", type=Path, nargs="?")
@@ -479,6 +505,9 @@ def main() -> int:
                         help="instead: replace the measured tables of FOLDER's card with "
                              "--scores / --tasks (weights unchanged); --notes says what changed")
     parser.add_argument("--scores", type=Path, default=None)
+    parser.add_argument("--last", action="store_true",
+                        help="ship the run's last step (its checkpoint.pt, kept by "
+                             "--keep-checkpoint) instead of its best dev step")
     parser.add_argument("--inference", action="append", default=[], metavar="KEY=VALUE",
                         help="a default inference option to store with the model, e.g. "
                              "threshold=0.4 or similarity_weight=0.7 (repeatable)")
@@ -504,7 +533,7 @@ def main() -> int:
             parser.error(f"--inference {item!r}: the value must be a number, true or false")
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
     if args.refresh:
-        if args.run or args.data:
+        if args.run or args.data or args.last:
             parser.error("--refresh takes only --scores, --tasks, --pairs, --qa, --inference "
                          "and --notes")
         if not (args.scores or args.tasks or args.pairs or args.qa or options):
@@ -520,7 +549,7 @@ def main() -> int:
         parser.error("give RUN, OUT and at least one --data (or --refresh FOLDER)")
     try:
         print(write_card(args.run, args.out, args.data, args.scores, options, notes,
-                         args.tasks, args.pairs, args.qa))
+                         args.tasks, args.pairs, args.qa, args.last))
     except SeqGPTError as error:
         parser.error(str(error))
     return 0
