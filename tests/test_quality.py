@@ -15,9 +15,9 @@ from seqgpt.data import registry
 from seqgpt.evaluate.runner import evaluate, sample
 from seqgpt.types import SeqGPTError
 
-#: conll2003 test, 50 seeded sentences (seed 0), entity micro-F1 of the shipped model (72.0
-#: with the model before it, v6; the name-part continuation learned conll2003 a little more).
-PINNED_CONLL_F1 = 74.7
+#: conll2003 test, 50 seeded sentences (seed 0), entity micro-F1 of the shipped model (74.7
+#: with np1 before it, 72.0 with v6: each continuation learned conll2003 a little more).
+PINNED_CONLL_F1 = 75.5
 TOLERANCE = 3.0
 #: SNLI dev (the pair reader trained on SNLI train), 100 seeded pairs, accuracy of the shipped
 #: model's NLI pair reader. Wider tolerance: 100 pairs, one answer is one point.
