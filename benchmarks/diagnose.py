@@ -11,7 +11,11 @@ reported one, so reading this table cannot tune the reported numbers), it prints
 - typing accuracy among correctly bounded spans (the share of boundary hits that got the
   gold label);
 - recall of gold spans whose label name the training data has (``seen``) vs not (``unseen``);
-- the most frequent confusions (gold label -> predicted label on the same offsets).
+- the most frequent confusions (gold label -> predicted label on the same offsets);
+- for English sets, the form of the gold spans and the recall of each form: pronouns
+  (``they``), phrases opening with a determiner (``the coalition``), lower-case phrases
+  (``tactical units``) and names (the rest: some capital letter). It says how much of a set's
+  gold follows an annotation convention a name-finder misses by design, whatever the labels.
 
 "Seen" label names are those of the trainable NER / slot datasets' label tables (the names
 the mixture shows the model), or of a mixture file given with ``--mixture``.
@@ -33,6 +37,25 @@ from seqgpt.evaluate.runner import sample
 from seqgpt.train.devset import selection_split
 
 NER_SETS = ("wnut17", "re3d", "gum", "resume_ner", "restaurant8k")
+FORMS = ("pronoun", "determiner", "lower case", "name")
+_PRONOUNS = frozenset("i me my mine myself you your yours yourself yourselves he him his himself "
+                      "she her hers herself it its itself we us our ours ourselves they them "
+                      "their theirs themselves who whom whose which what this that these those "
+                      "one everyone someone anyone".split())
+_DETERMINERS = frozenset("the a an this that these those my your his her its our their some any "
+                         "each every all both no another such".split())
+
+
+def span_form(text: str, language: str) -> str | None:
+    """The form of an English gold span (one of FORMS); None for other languages."""
+    if language != "en":
+        return None
+    words = text.lower().split()
+    if len(words) == 1 and words[0] in _PRONOUNS:
+        return "pronoun"
+    if len(words) > 1 and words[0] in _DETERMINERS:
+        return "determiner"
+    return "name" if any(c.isupper() for c in text) else "lower case"
 
 
 @dataclass
@@ -44,6 +67,8 @@ class Tally:
     gold_found: Counter[bool] = field(default_factory=Counter)  # seen? -> gold spans recalled
     gold_total: Counter[bool] = field(default_factory=Counter)
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
+    form_found: Counter[str] = field(default_factory=Counter)  # span_form -> gold spans recalled
+    form_total: Counter[str] = field(default_factory=Counter)
 
     def row(self) -> dict[str, float]:
         def f1(hits: int) -> tuple[float, float, float]:
@@ -104,6 +129,10 @@ def diagnose(model: seqgpt.Model, instances: Sequence[AtomicInstance], seen: set
                 known = label.lower() in seen
                 tally.gold_total[known] += 1
                 tally.gold_found[known] += (start, end, label) in predicted
+                form = span_form(instance.text[start:end], instance.language)
+                if form:
+                    tally.form_total[form] += 1
+                    tally.form_found[form] += (start, end, label) in predicted
     return tally
 
 
@@ -139,7 +168,10 @@ def main() -> int:
             tally = diagnose(model, instances, seen, threshold)
             row = tally.row()
             report[f"{name}@{threshold}"] = {
-                **row, "confusions": [[g, p, n] for (g, p), n in tally.confusions.most_common(5)]}
+                **row, "confusions": [[g, p, n] for (g, p), n in tally.confusions.most_common(5)],
+                "forms": {f: {"gold": tally.form_total[f],
+                              "recall": _ratio(tally.form_found[f], tally.form_total[f])}
+                          for f in FORMS if tally.form_total[f]}}
             print(f"{name:14} {threshold:4.2f} {row['boundary_p']:5.1f}/{row['boundary_r']:4.1f}/"
                   f"{row['boundary_f1']:4.1f} {row['typed_f1']:8.1f} {row['typing_acc']:8.1f} "
                   f"{row['recall_seen']:6.1f} ({row['gold_seen']:4d}) "
@@ -149,6 +181,15 @@ def main() -> int:
     for name in data:
         pairs = report[f"{name}@{lowest}"]["confusions"]
         print(f"  {name}: " + "; ".join(f"{g} -> {p} ({n})" for g, p, n in pairs))
+    print("\nEnglish gold spans by form: share of the gold % / typed recall %, lowest threshold:")
+    print(f"{'dataset':14} " + " ".join(f"{f:>17}" for f in FORMS))
+    for name in data:
+        forms = report[f"{name}@{lowest}"]["forms"]
+        total = sum(v["gold"] for v in forms.values())
+        if total:
+            print(f"{name:14} " + " ".join(
+                f"{100 * forms[f]['gold'] / total:8.1f} / {forms[f]['recall']:5.1f}"
+                if f in forms else f"{'-':>17}" for f in FORMS))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump({"settings": vars(args), "rows": report}, out, indent=2,
