@@ -54,10 +54,10 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     """Copy the run's best model to ``out`` (``last``: the weights of its checkpoint, its last
     step, where a comparison after the run preferred them to the best dev step) with
     ``inference`` options merged into its config (e.g. a blend weight picked after training)
-    and write its MODEL_CARD.md; ``notes`` is
-    markdown placed after the training section; ``task_scores`` is the JSON of ``seqgpt eval-tasks``
-    for this model; ``pairs_run`` a :mod:`seqgpt.train.pairs` run and ``qa_run`` a
-    :mod:`seqgpt.train.qa` run whose readers ship too."""
+    and write its MODEL_CARD.md; ``notes`` is markdown placed after the training section;
+    ``task_scores`` is the JSON of ``seqgpt eval-tasks`` for this model; ``pairs_run`` a
+    :mod:`seqgpt.train.pairs` run and ``qa_run`` a :mod:`seqgpt.train.qa` run whose readers
+    ship too."""
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
     table = _zero_shot_table(scores) if scores else None  # refused before anything is written
@@ -478,8 +478,6 @@ def _mark(row: str) -> str:
 def _last_step(run: Path, out: Path, card: dict[str, Any], log: list[dict]) -> dict[str, Any]:
     """Write the weights of the run's checkpoint to ``out``; the card's step and dev score
     become that step's."""
-    import torch
-
     from seqgpt.backends.compact import shipped_weights
     from seqgpt.fsutil import write_file
 
@@ -488,7 +486,7 @@ def _last_step(run: Path, out: Path, card: dict[str, Any], log: list[dict]) -> d
         raise SeqGPTError(f"{run}: no checkpoint.pt to take the last step from (train with "
                           "--keep-checkpoint)")
     out.mkdir(parents=True, exist_ok=True)
-    write_file(out / WEIGHTS, shipped_weights(checkpoint["model"], torch.float16))
+    write_file(out / WEIGHTS, shipped_weights(checkpoint["model"]))
     step = checkpoint["step"]
     dev = [r["dev"] for r in log if r.get("step") == step and "dev" in r]
     return {**card, "step": step, "dev": dev[-1] if dev else None,
