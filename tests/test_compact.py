@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from seqgpt import prompt
 from seqgpt.api import Model
-from seqgpt.backends.compact import CompactBackend, _decode, save
+from seqgpt.backends.compact import CompactBackend, _decode, _owners, save
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.spans import Featurizer, LabelTooLongError, SpanModel, SpanModelConfig, collate
 from seqgpt.model.words import split_words
@@ -66,6 +66,18 @@ def test_spans_never_cut_a_token(tiny_compact: Model) -> None:
     assert result.spans  # threshold 0: every allowed span is a candidate
     assert all(s.start not in inside and s.end not in inside for s in result.spans)
     assert any(s.start == text.index("腾") for s in result.spans)  # whole tokens still start spans
+
+
+def test_each_span_of_a_long_text_is_judged_by_the_window_holding_it_centrally() -> None:
+    # one text, one label group, two windows listed out of reading order: chars 60-160 and
+    # 0-100; they overlap on 60-100, so the first window owns up to char 80
+    judge = _owners([(0, ("x",), 60, 160), (0, ("x",), 0, 100), (1, ("x",), 0, 100)])
+    assert judge(1, 10, 20) == 1  # inside the first window's own part
+    assert judge(1, 90, 95) == 0  # seen by the first window, owned by the second
+    assert judge(0, 90, 95) == 0
+    assert judge(1, 70, 100) is None  # its owner cuts it at its end: every window judges it
+    assert judge(0, 150, 160) == 0  # the last window cuts nothing
+    assert judge(2, 90, 100) == 2  # another text's single window owns all of it
 
 
 def test_decode_flat_and_nested() -> None:

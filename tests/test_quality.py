@@ -58,9 +58,8 @@ def test_held_in_nli_accuracy_is_pinned(nlu: seqgpt.Model) -> None:
 
 def test_a_long_document_finds_what_its_sentences_find(nlu: seqgpt.Model) -> None:
     # 200 sentences (370 entities; at 60 one entity moved recall by a point) joined into one
-    # document. Recall lost to windowing: h1 1.1 points, the shipped model 5.1 (its extra
-    # conll2003 sentences taught whole sentences, while a long text's windows start mid-sentence;
-    # its document recall is still the higher, 77.6 vs 76.5). A windowing bug loses far more.
+    # document. Recall lost to windowing with the shipped model: 3.5 points (5.1 when a span
+    # took its best score over every window, not the score of the window holding it centrally).
     instances = _instances("dev", 200)
     labels = sorted({label for x in instances for label in x.labels})
     gold_sentences = {(i, s.start, s.end, s.label) for i, x in enumerate(instances)
@@ -75,7 +74,7 @@ def test_a_long_document_finds_what_its_sentences_find(nlu: seqgpt.Model) -> Non
     gold = {(offsets[i] + a, offsets[i] + b, label) for i, a, b, label in gold_sentences}
     recall_alone = len(alone & gold_sentences) / len(gold_sentences)
     recall_document = len(found & gold) / len(gold)
-    assert recall_document >= recall_alone - 0.07, (recall_alone, recall_document)
+    assert recall_document >= recall_alone - 0.05, (recall_alone, recall_document)
 
 
 def test_a_repeated_sentence_gives_repeated_spans(nlu: seqgpt.Model) -> None:
