@@ -80,6 +80,14 @@ def test_each_span_of_a_long_text_is_judged_by_the_window_holding_it_centrally()
     assert judge(2, 90, 100) == 2  # another text's single window owns all of it
 
 
+def test_a_text_without_words_has_no_candidates(tiny_compact: Model) -> None:
+    backend = tiny_compact.backend
+    assert isinstance(backend, CompactBackend)
+    options = backend.options.updated({"threshold": 0.0})
+    found = backend.candidates(["\u3000", "a b"], ["x"], options)
+    assert found[0] == {} and found[1]  # an ideographic space alone holds no word
+
+
 def test_decode_flat_and_nested() -> None:
     candidates = {(0, 10, "org"): 0.9, (0, 4, "city"): 0.8, (5, 12, "x"): 0.7, (20, 25, "y"): 0.6}
     assert [k for k, _ in _decode(candidates, nested=False)] == [(0, 10, "org"), (20, 25, "y")]

@@ -184,7 +184,8 @@ class CompactBackend:
         reach: Reach = []  # per window: text, label group, first and last character
         for t, feature, group, span_probs, _ in self._score(texts, labels, opts):
             window = len(reach)
-            reach.append((t, tuple(group), feature.words[0][0], feature.words[-1][1]))
+            first, last = (feature.words[0][0], feature.words[-1][1]) if feature.words else (0, 0)
+            reach.append((t, tuple(group), first, last))
             pairs = span_index(len(feature.words), self.model.config.max_width)
             may_start, may_end = token_boundaries(feature)
             for s, k in (span_probs >= opts.threshold).nonzero().tolist():
