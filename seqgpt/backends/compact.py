@@ -418,8 +418,7 @@ def _owners(reach: Reach) -> Callable[[int, int, int], int | None]:
     def judge(window: int, start: int, end: int) -> int | None:
         cuts, windows = bounds[window]
         owner = windows[bisect_left(cuts, start)]
-        whole = reach[owner][2] <= start and (end < reach[owner][3] or owner == windows[-1])
-        return owner if whole else None
+        return owner if end < reach[owner][3] or owner == windows[-1] else None
 
     return judge
 
