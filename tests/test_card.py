@@ -112,9 +112,12 @@ def test_refresh_replaces_only_the_measured_tables(tmp_path: Path) -> None:
 
 
 def _pairs_run(tmp_path: Path) -> Path:
+    from safetensors.torch import save_file
+
     run = tmp_path / "pairs"
     run.mkdir(parents=True)
-    (run / "pairs.safetensors").write_bytes(b"reader")
+    save_file({"head.weight": torch.randn(3, 8).half(), "head.bias": torch.randn(3).half()},
+              str(run / "pairs.safetensors"))
     (run / "data.json").write_text(json.dumps({"ocnli": 10, "snli": 20}))
     (run / "args.json").write_text(json.dumps({"steps": 600, "batch_size": 32,
                                                "train_layers": 4}))
@@ -130,9 +133,11 @@ def test_refresh_adds_the_pair_reader_before_the_licences(tmp_path: Path) -> Non
     out = tmp_path / "shipped"
     card = write_card(run, out, [data], scores)
     refresh_card(out, scores, None, note="Labels read with `query: `.")
-    refresh_card(out, None, None, pairs_run=_pairs_run(tmp_path))
+    refresh_card(out, None, None, readers={"pairs": _pairs_run(tmp_path)})
     assert "## Re-measured with the weights unchanged\n\nLabels read with" in card.read_text()
-    assert (out / "pairs.safetensors").read_bytes() == b"reader"
+    from safetensors.torch import load_file
+
+    assert load_file(str(out / "pairs.safetensors"))["head.weight"].dtype == torch.int8
     text = card.read_text()
     reader = text.split("## NLI pair reader (`pairs.safetensors`)")[1].split("## Licences")[0]
     assert "top 4 layers" in reader and "600 steps x 32 pairs" in reader
@@ -141,18 +146,42 @@ def test_refresh_adds_the_pair_reader_before_the_licences(tmp_path: Path) -> Non
     assert "| step | sick2014 | snli | mean |" in reader
     assert "| 600 | 54.0 | 70.0 | 62.0 |" in reader
     # refreshed again: still one section
-    refresh_card(out, None, None, pairs_run=_pairs_run(tmp_path / "again"))
+    refresh_card(out, None, None, readers={"pairs": _pairs_run(tmp_path / "again")})
     assert card.read_text().count("## NLI pair reader") == 1
     with pytest.raises(SeqGPTError, match="not a finished seqgpt.train.pairs run"):
-        refresh_card(out, None, None, pairs_run=tmp_path / "missing")
+        refresh_card(out, None, None, readers={"pairs": tmp_path / "missing"})
 
 
 def test_write_card_ships_the_pair_reader(tmp_path: Path) -> None:
     run, data, scores = _run(tmp_path)
     out = tmp_path / "shipped"
-    text = write_card(run, out, [data], scores, pairs_run=_pairs_run(tmp_path)).read_text()
+    text = write_card(run, out, [data], scores,
+                      readers={"pairs": _pairs_run(tmp_path)}).read_text()
     assert (out / "pairs.safetensors").is_file() and "## NLI pair reader" in text
     assert "`ocnli`: CC BY-NC 2.0" in text  # its data's licences are listed with the mixture's
+
+
+def test_refresh_adds_the_relation_reader(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    card = write_card(run, out, [data], scores)
+    reader = tmp_path / "relations"
+    reader.mkdir()
+    from safetensors.torch import save_file
+
+    save_file({"head.weight": torch.randn(1, 8).half(), "head.bias": torch.randn(1).half()},
+              str(reader / "relations.safetensors"))
+    (reader / "data.json").write_text(json.dumps({"semeval2010_task8": 9, "duie2_more": 4}))
+    (reader / "args.json").write_text(json.dumps({"steps": 300, "batch_size": 8,
+                                                  "train_layers": 4}))
+    (reader / "log.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"step": 300, "loss": 1.2, "questions_per_s": 9.5},
+        {"dev_sets": {"fewrel": 30.0, "ade_re": 80.0}}, {"step": 300, "dev": 55.0}]))
+    refresh_card(out, None, None, readers={"relations": reader})
+    section = card.read_text().split("## Relation reader (`relations.safetensors`)")[1]
+    assert "top 4 layers" in section and "300 steps x 8 questions" in section
+    assert "| 300 | 30.0 | 80.0 | 55.0 |" in section.split("## Licences")[0]
+    assert (out / "relations.safetensors").is_file()
 
 
 def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> None:
@@ -171,7 +200,7 @@ def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> Non
     (reader / "log.jsonl").write_text("\n".join(json.dumps(r) for r in [
         {"step": 200, "loss": 2.0, "questions_per_s": 4.2},
         {"dev_sets": {"drcd": 30.0, "subjqa": 20.0}}, {"step": 200, "dev": 25.0}]))
-    refresh_card(out, None, None, qa_run=reader, inference={"answer_threshold": 0.3})
+    refresh_card(out, None, None, readers={"qa": reader}, inference={"answer_threshold": 0.3})
     text = card.read_text()
     section = text.split("## Answer reader (`qa.safetensors`)")[1].split("## Licences")[0]
     assert "top 6 layers" in section and "400 steps x 16 questions" in section
@@ -191,7 +220,7 @@ def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> Non
 def test_a_continued_model_keeps_the_sections_of_its_unchanged_readers(tmp_path: Path) -> None:
     run, data, scores = _run(tmp_path)
     out = tmp_path / "shipped"
-    write_card(run, out, [data], scores, pairs_run=_pairs_run(tmp_path))
+    write_card(run, out, [data], scores, readers={"pairs": _pairs_run(tmp_path)})
     # the next span model, trained on from `out`, ships the same reader without its run
     (run / "pairs.safetensors").write_bytes((out / "pairs.safetensors").read_bytes())
     (data.parent / "mix2.jsonl").write_text(json.dumps({"dataset": "agnews", "task": "classify"}))

@@ -114,3 +114,11 @@ def test_nli_reads_the_pair(nlu: seqgpt.Model) -> None:
                    "The woman is a famous chef.").labels == ["neutral"]
     assert nlu.nli("两个孩子在公园里踢足球。", "孩子们在户外玩耍。",
                    ["蕴含", "中立", "矛盾"]).labels == ["蕴含"]
+
+
+def test_shipped_weights_stay_within_their_size_budget() -> None:
+    from seqgpt.api import DEFAULT_MODEL
+
+    # the budget for the folder's weights (span model + readers): 60 MB
+    total = sum(f.stat().st_size for f in DEFAULT_MODEL.glob("*.safetensors"))
+    assert total <= 60_000_000, f"{total / 1e6:.1f} MB of weights in {DEFAULT_MODEL}"

@@ -12,12 +12,9 @@ texts (``compose.pair_text``) over an NLI label set (:func:`label_groups`) with 
 
 from __future__ import annotations
 
-from typing import Any
-
 import torch
 
-from seqgpt.encoders import E5_PREFIX, mean_pool
-from seqgpt.model.bert import Bert
+from seqgpt.encoders import mean_pool
 from seqgpt.model.top_layers import TopLayerReader
 
 PAIRS = "pairs.safetensors"
@@ -52,22 +49,9 @@ class PairClassifier(TopLayerReader):
     TRAINER = "python -m seqgpt.train.pairs"
     OUTPUTS = len(CLASSES)
 
-    def __init__(self, encoder: Bert, tokenizer: Any, train_layers: int) -> None:
-        super().__init__(encoder, tokenizer, train_layers)
-        self._sep = tokenizer("a")["input_ids"][-1]
-
     def encode(self, premises: list[str], hypotheses: list[str]) -> dict[str, torch.Tensor]:
-        rows = []
-        for premise, hypothesis in zip(premises, hypotheses, strict=True):
-            first = self.tokenizer(E5_PREFIX + premise, truncation=True,
-                                   max_length=_PREMISE_TOKENS)["input_ids"]
-            second = self.tokenizer(hypothesis, truncation=True,
-                                    max_length=MAX_TOKENS - len(first))["input_ids"][1:]
-            rows.append(first + [self._sep] + second)
-        width = max(len(r) for r in rows)
-        pad = self.tokenizer.pad_token_id
-        ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows])
-        return {"input_ids": ids, "attention_mask": (ids != pad).long()}
+        ids, _ = self.pair_ids(premises, hypotheses, _PREMISE_TOKENS, MAX_TOKENS)
+        return {"input_ids": ids, "attention_mask": (ids != self.tokenizer.pad_token_id).long()}
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Class logits ``[pairs, 3]``; the frozen lower layers run without a graph."""

@@ -62,7 +62,6 @@ class QAReader(TopLayerReader):
 
     def __init__(self, encoder: Bert, tokenizer: Any, train_layers: int) -> None:
         super().__init__(encoder, tokenizer, train_layers)
-        self._sep = tokenizer("a")["input_ids"][-1]
         self._passage = tokenizer(E5_PASSAGE_PREFIX.strip(), add_special_tokens=False)["input_ids"]
         self._contexts: dict[str, tuple[list[int], list[tuple[int, int]]]] = {}
 
@@ -89,13 +88,13 @@ class QAReader(TopLayerReader):
 
     def windows(self, question: str, context: str) -> list[Window]:
         """The inputs that cover ``context`` (overlapping by :data:`STRIDE` tokens)."""
-        head = self.question_ids(question) + [self._sep, *self._passage]
+        head = self.question_ids(question) + [self.sep, *self._passage]
         ids, offsets = self.context_tokens(context)
         budget = MAX_TOKENS - len(head) - 1
         out, start = [], 0
         while True:
             piece = slice(start, start + budget)
-            out.append(Window(head + ids[piece] + [self._sep],
+            out.append(Window(head + ids[piece] + [self.sep],
                               [None] * len(head) + list(offsets[piece]) + [None]))
             if start + budget >= len(ids):
                 return out

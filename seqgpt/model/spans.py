@@ -227,10 +227,12 @@ class SpanModel(nn.Module):
     # The classification blend's sentence encoder, its trained top layers (not trained here:
     # ``seqgpt.train.similarity``); kept with the model so saving it keeps them.
     similarity_state: dict[str, torch.Tensor] | None = None
-    # The NLI pair reader's weights (``seqgpt.model.pairs``, trained by ``seqgpt.train.pairs``)
-    # and the answer reader's (``seqgpt.model.qa``, ``seqgpt.train.qa``), kept the same way.
+    # The NLI pair reader's weights (``seqgpt.model.pairs``, trained by ``seqgpt.train.pairs``),
+    # the answer reader's (``seqgpt.model.qa``) and the relation reader's
+    # (``seqgpt.model.relations``), kept the same way.
     pairs_state: dict[str, torch.Tensor] | None = None
     qa_state: dict[str, torch.Tensor] | None = None
+    relations_state: dict[str, torch.Tensor] | None = None
 
     def __init__(self, encoder: Encoder, config: SpanModelConfig) -> None:
         super().__init__()

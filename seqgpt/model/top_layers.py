@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import torch
 
-from seqgpt.encoders import E5_SMALL, load_encoder
+from seqgpt.encoders import E5_PREFIX, E5_SMALL, load_encoder
 from seqgpt.model.bert import Bert
 from seqgpt.types import SeqGPTError
 
@@ -68,6 +68,24 @@ class TopLayerReader(torch.nn.Module):
         self.encoder, self.tokenizer = encoder, tokenizer
         self.split = len(encoder.encoder.layer) - train_layers
         self.head = torch.nn.Linear(encoder.config.hidden_size, self.OUTPUTS)
+        self.sep: int = tokenizer("a")["input_ids"][-1]  # ``</s>``, which ends a segment
+
+    def pair_ids(self, firsts: list[str], seconds: list[str], first_tokens: int,
+                 max_tokens: int) -> tuple[torch.Tensor, list[int]]:
+        """Padded ids of ``<s>query: first</s></s>second</s>`` per pair (the pair layout of
+        E5's XLM-R tokenizer), the first segment cut to ``first_tokens`` and the whole to
+        ``max_tokens``; and the position where each second segment starts."""
+        rows, starts = [], []
+        for first, second in zip(firsts, seconds, strict=True):
+            head = self.tokenizer(E5_PREFIX + first, truncation=True,
+                                  max_length=first_tokens)["input_ids"]
+            tail = self.tokenizer(second, truncation=True,
+                                  max_length=max_tokens - len(head))["input_ids"][1:]
+            rows.append(head + [self.sep] + tail)
+            starts.append(len(head) + 1)
+        width = max(len(r) for r in rows)
+        pad = self.tokenizer.pad_token_id
+        return torch.tensor([r + [pad] * (width - len(r)) for r in rows]), starts
 
     @classmethod
     def pretrained(cls: type[Reader], train_layers: int,

@@ -10,9 +10,9 @@
 The card lists the base encoder, the training data (datasets and instance counts read from
 the mixture file), the steps and settings, the dev curve from ``log.jsonl``, the zero-shot
 table (``benchmarks/zero_shot.py --json``) and the composite-task table (``seqgpt eval-tasks
---json``) when given, the runs of the NLI pair reader (``--pairs``) and the answer reader
-(``--qa``): their weights are copied into the folder, their data, settings and dev curves go
-in the card; and the licences that bind the weights.
+--json``) when given, the runs of the E5 readers (``--pairs``: NLI, ``--qa``: answers,
+``--relations``: relation pairs): their weights are copied into the folder, their data,
+settings and dev curves go in the card; and the licences that bind the weights.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import re
 import shutil
 import sys
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from seqgpt.errors import SeqGPTError
 from seqgpt.evaluate.task_result import TaskResult, format_table
 from seqgpt.model.pairs import PAIRS
 from seqgpt.model.qa import QA
+from seqgpt.model.relations import RELATIONS
 from seqgpt.train.loop import DATA_FILE, load_state, read_records
 
 # Licence terms of training data that restrict use of a model trained on it (MANIFEST.md).
@@ -49,15 +51,15 @@ RESTRICTIVE = {
 
 def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
                inference: dict[str, Any] | None = None, notes: str = "",
-               task_scores: Path | None = None, pairs_run: Path | None = None,
-               qa_run: Path | None = None, last: bool = False) -> Path:
+               task_scores: Path | None = None, readers: Mapping[str, Path] | None = None,
+               last: bool = False) -> Path:
     """Copy the run's best model to ``out`` (``last``: the weights of its checkpoint, its last
     step, where a comparison after the run preferred them to the best dev step) with
     ``inference`` options merged into its config (e.g. a blend weight picked after training)
     and write its MODEL_CARD.md; ``notes`` is markdown placed after the training section;
-    ``task_scores`` is the JSON of ``seqgpt eval-tasks`` for this model; ``pairs_run`` a
-    :mod:`seqgpt.train.pairs` run and ``qa_run`` a :mod:`seqgpt.train.qa` run whose readers
-    ship too."""
+    ``task_scores`` is the JSON of ``seqgpt eval-tasks`` for this model; ``readers`` maps a
+    reader's name (``pairs``, ``qa``, ``relations``: :data:`READERS`) to the run folder of its
+    trainer, whose reader ships too."""
     # Runs of `seqgpt train` keep the model in the run folder; older runs in run/best.
     best = run / "best" if (run / "best" / CONFIG).is_file() else run
     table = _zero_shot_table(scores) if scores else None  # refused before anything is written
@@ -72,7 +74,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
     else:
         out.mkdir(parents=True, exist_ok=True)
         shutil.copy(best / WEIGHTS, out / WEIGHTS)
-    for extra in (SIMILARITY, PAIRS, QA):
+    for extra in (SIMILARITY, PAIRS, QA, RELATIONS):
         if (best / extra).is_file():
             shutil.copy(best / extra, out / extra)
     (out / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -120,10 +122,11 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         lines += _scores_section(table)
     if task_scores:
         lines += _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
-    for name, reader_run in (("pairs", pairs_run), ("qa", qa_run)):
+    for name, kind in READERS.items():
+        reader_run = (readers or {}).get(name)
         if reader_run:
-            lines += _reader_section(reader_run, _READERS[name])
-            counts.update(_copy_reader(reader_run, out, _READERS[name]))
+            lines += _reader_section(reader_run, kind)
+            counts.update(_copy_reader(reader_run, out, kind))
         elif name in kept:
             lines += [kept[name].rstrip("\n"), ""]
             counts.update(_reader_data(kept[name]))
@@ -240,16 +243,16 @@ def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
 
 
 def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
-                 note: str = "", pairs_run: Path | None = None, qa_run: Path | None = None,
+                 note: str = "", readers: Mapping[str, Path] | None = None,
                  inference: dict[str, Any] | None = None) -> Path:
     """Re-measure a shipped model's card: its zero-shot and composite-task tables are replaced
     by the ones in ``scores`` / ``task_scores`` (each kept where not given), everything else
     stays. For a change of code around unchanged span-model weights (how a task is composed,
-    how the sentence encoder reads labels, a new reader: ``pairs_run`` / ``qa_run``, copied in
-    and described; ``inference`` options merged into the config, e.g. the reader's threshold)
-    when the run that trained them is no longer at hand; ``note`` (markdown) says what changed
-    and goes before the tables, replacing the note of an earlier refresh (which stays when no
-    note is given)."""
+    how the sentence encoder reads labels, a new reader: ``readers`` as in :func:`write_card`,
+    copied in and described; ``inference`` options merged into the config, e.g. the reader's
+    threshold) when the run that trained them is no longer at hand; ``note`` (markdown) says
+    what changed and goes before the tables, replacing the note of an earlier refresh (which
+    stays when no note is given)."""
     path = folder / "MODEL_CARD.md"
     try:
         text = path.read_text(encoding="utf-8")
@@ -275,10 +278,10 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
         _ZERO_SHOT_HEAD: _scores_section(table) if table else None,
         _TASKS_HEAD: _tasks_section(json.loads(task_scores.read_text(encoding="utf-8")))
         if task_scores else None}
-    for name, reader_run in (("pairs", pairs_run), ("qa", qa_run)):
+    for name, kind in READERS.items():
+        reader_run = (readers or {}).get(name)
         if not reader_run:
             continue
-        kind = _READERS[name]
         fresh[kind.head] = _reader_section(reader_run, kind)
         _copy_reader(reader_run, folder, kind)
         if kind.head not in heads:  # a card from before this reader: before the licences
@@ -318,11 +321,12 @@ class _Reader:
     metric: str  # what its dev score is
     what: str  # what it answers, and how (markdown; ``{layers}``: its trained layers)
     # installed with its matrices as int8 (seqgpt.model.top_layers.int8_state), not as the
-    # run's float16: the folder's size budget (60 MB) holds one float16 reader, not two
+    # run's float16: the folder's size budget (60 MB) holds three int8 readers, not three
+    # float16 ones
     int8: bool = False
 
 
-_READERS = {
+READERS = {
     "pairs": _Reader(
         PAIRS, "seqgpt.train.pairs", "## NLI pair reader (`pairs.safetensors`)", "pairs",
         "accuracy",
@@ -330,7 +334,8 @@ _READERS = {
         "an NLI label set (entailment / neutral / contradiction, or entailment / not "
         "entailment, any order; Chinese names too) is answered by this reader instead of the "
         "span model's head (see `seqgpt/model/pairs.py`): the top {layers} layers of the full "
-        "multilingual-e5-small and a three-way head, reading the pair jointly."),
+        "multilingual-e5-small and a three-way head, reading the pair jointly. Its matrices "
+        "ship as int8 with a scale per row.", int8=True),
     "qa": _Reader(
         QA, "seqgpt.train.qa", "## Answer reader (`qa.safetensors`)", "questions",
         "token F1 of the best span of answerable questions",
@@ -341,6 +346,16 @@ _READERS = {
         "span's score (sigmoid of its margin over \"no answer\") reaches the "
         "`answer_threshold` option. Its matrices ship as int8 with a scale per row (half the "
         "bytes of the run's float16).", int8=True),
+    "relations": _Reader(
+        RELATIONS, "seqgpt.train.relations", "## Relation reader (`relations.safetensors`)",
+        "questions", "score (accuracy of the best name on the zero-shot set, F1 of the "
+        "decisions at 0.5 on the others)",
+        "Classify of relation texts (`sentence\nhead -> tail`, what `relations()` sends for "
+        "each candidate pair) is answered by this reader instead of the span model's head (see "
+        "`seqgpt/model/relations.py`): the top {layers} layers of the full "
+        "multilingual-e5-small and a one-logit head read the sentence beside the statement "
+        "`head | relation name | tail`, one row per relation name; a name scores the sigmoid "
+        "of its row. Its matrices ship as int8 with a scale per row.", int8=True),
 }
 
 
@@ -353,7 +368,7 @@ def _unchanged_reader_sections(best: Path, out: Path) -> dict[str, str]:
     except OSError:
         return {}
     kept = {}
-    for name, kind in _READERS.items():
+    for name, kind in READERS.items():
         old, new = out / kind.file, best / kind.file
         if old.is_file() and new.is_file() and old.read_bytes() == new.read_bytes():
             section = next((p for p in pieces if p.startswith(kind.head + "\n")), None)
@@ -513,12 +528,11 @@ def main() -> int:
                         help="JSON written by `seqgpt eval-tasks --json` for this model")
     parser.add_argument("--notes", type=Path, default=None,
                         help="markdown file placed in the card after the training section")
-    parser.add_argument("--pairs", type=Path, default=None, metavar="RUN",
-                        help="a `python -m seqgpt.train.pairs` run folder: its NLI pair reader "
-                             "ships with the model and is described in the card")
-    parser.add_argument("--qa", type=Path, default=None, metavar="RUN",
-                        help="a `python -m seqgpt.train.qa` run folder: its answer reader "
-                             "ships with the model and is described in the card")
+    for name, kind in READERS.items():
+        parser.add_argument(f"--{name}", type=Path, default=None, metavar="RUN",
+                            help=f"a `python -m {kind.trainer}` run folder: its reader "
+                                 f"({kind.file}) ships with the model and is described in the "
+                                 "card")
     args = parser.parse_args()
     options: dict[str, Any] = {}
     for item in args.inference:
@@ -530,16 +544,18 @@ def main() -> int:
         except ValueError:
             parser.error(f"--inference {item!r}: the value must be a number, true or false")
     notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
+    readers = {name: getattr(args, name) for name in READERS if getattr(args, name)}
+    flags = ", ".join(f"--{name}" for name in READERS)
     if args.refresh:
         if args.run or args.data or args.last:
-            parser.error("--refresh takes only --scores, --tasks, --pairs, --qa, --inference "
+            parser.error(f"--refresh takes only --scores, --tasks, {flags}, --inference "
                          "and --notes")
-        if not (args.scores or args.tasks or args.pairs or args.qa or options):
-            parser.error("--refresh needs --scores, --tasks, --pairs, --qa or --inference "
+        if not (args.scores or args.tasks or readers or options):
+            parser.error(f"--refresh needs --scores, --tasks, {flags} or --inference "
                          "(what to replace)")
         try:
-            print(refresh_card(args.refresh, args.scores, args.tasks, notes, args.pairs,
-                               args.qa, options))
+            print(refresh_card(args.refresh, args.scores, args.tasks, notes, readers,
+                               options))
         except SeqGPTError as error:
             parser.error(str(error))
         return 0
@@ -547,7 +563,7 @@ def main() -> int:
         parser.error("give RUN, OUT and at least one --data (or --refresh FOLDER)")
     try:
         print(write_card(args.run, args.out, args.data, args.scores, options, notes,
-                         args.tasks, args.pairs, args.qa, args.last))
+                         args.tasks, readers, args.last))
     except SeqGPTError as error:
         parser.error(str(error))
     return 0

@@ -280,6 +280,38 @@ def train_reader(reader: Any, out: Path, args: Any, size: int,
                             rate_name)
 
 
+@dataclass
+class ReaderArgs:
+    """The settings of every E5 reader trainer (:func:`train_reader`); each trainer subclasses
+    it with its own defaults and settings."""
+
+    steps: int = 1500
+    batch_size: int = 16
+    lr: float = 4e-5
+    head_lr: float = 1e-3
+    warmup: int = 100
+    weight_decay: float = 0.01
+    train_layers: int = 4
+    seed: int = 1
+    bfloat16: bool = False
+    log_every: int = 20
+    save_every: int = 300
+
+
+def reader_help(unit: str, **own: str) -> dict[str, str]:
+    """The ``--help`` of :class:`ReaderArgs`'s settings (``unit``: what a batch holds) and of a
+    trainer's ``own``."""
+    return {
+        "steps": "optimiser steps", "batch_size": f"{unit} per step",
+        "lr": "AdamW learning rate of the encoder layers", "head_lr": "learning rate of the head",
+        "warmup": "linear warm-up steps before the cosine decay",
+        "weight_decay": "AdamW weight decay",
+        "train_layers": "top encoder layers trained and saved",
+        "seed": "random seed", "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
+        "log_every": "steps between progress lines",
+        "save_every": "steps between dev evaluations and checkpoints", **own}
+
+
 def data_sources(parser: argparse.ArgumentParser, data: str) -> tuple[list[Any], list[str]]:
     """A reader trainer's ``--data`` (comma-separated JSONL files and dataset names): the
     instances of the files and the dataset names, which the trainer reads its own way. A

@@ -27,7 +27,16 @@ import torch
 from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.pairs import PAIRS, PairClassifier, label_groups
-from seqgpt.train.loop import DATA_FILE, add_flags, cli, data_sources, dev_logger, train_reader
+from seqgpt.train.loop import (
+    DATA_FILE,
+    ReaderArgs,
+    add_flags,
+    cli,
+    data_sources,
+    dev_logger,
+    reader_help,
+    train_reader,
+)
 
 TRAIN_DATA = ("glue_subsets_powerfulpromptft/MNLI", "glue_subsets_powerfulpromptft/SNLI", "ocnli",
               "glue_subsets_powerfulpromptft/RTE")
@@ -35,18 +44,9 @@ DEV_DATA = ("sick2014",)
 
 
 @dataclass
-class PairArgs:
+class PairArgs(ReaderArgs):
     steps: int = 1800
     batch_size: int = 32
-    lr: float = 4e-5
-    head_lr: float = 1e-3
-    warmup: int = 100
-    weight_decay: float = 0.01
-    train_layers: int = 4
-    seed: int = 1
-    bfloat16: bool = False
-    log_every: int = 20
-    save_every: int = 300
 
 
 @dataclass(frozen=True)
@@ -131,15 +131,7 @@ def dev_pairs(zero_shot: list[str], trained: list[str], limit: int) -> list[Pair
     return chosen
 
 
-_HELP = {
-    "steps": "optimiser steps", "batch_size": "pairs per step",
-    "lr": "AdamW learning rate of the encoder layers", "head_lr": "learning rate of the head",
-    "warmup": "linear warm-up steps before the cosine decay", "weight_decay": "AdamW weight decay",
-    "train_layers": "top encoder layers trained and saved", "seed": "random seed",
-    "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
-    "log_every": "steps between progress lines",
-    "save_every": "steps between dev evaluations and checkpoints",
-}
+_HELP = reader_help("pairs")
 
 
 def main() -> int:

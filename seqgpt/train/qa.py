@@ -32,25 +32,26 @@ from seqgpt.data.instance import AtomicInstance
 from seqgpt.errors import SeqGPTError
 from seqgpt.evaluate.metrics import answer_f1
 from seqgpt.model.qa import QA, QAReader, Window
-from seqgpt.train.loop import DATA_FILE, add_flags, cli, data_sources, dev_logger, train_reader
+from seqgpt.train.loop import (
+    DATA_FILE,
+    ReaderArgs,
+    add_flags,
+    cli,
+    data_sources,
+    dev_logger,
+    reader_help,
+    train_reader,
+)
 
 TRAIN_DATA = ("cmrc2018", "xquad/en", "xquad/zh")
 DEV_DATA = ("drcd", "subjqa")
 
 
 @dataclass
-class QAArgs:
-    steps: int = 1500
-    batch_size: int = 16
+class QAArgs(ReaderArgs):
     lr: float = 5e-5
-    head_lr: float = 1e-3
-    warmup: int = 100
-    weight_decay: float = 0.01
     train_layers: int = 6
     negative_rate: float = 0.2  # share of answerable questions read in a window without answer
-    seed: int = 1
-    bfloat16: bool = False
-    log_every: int = 20
     save_every: int = 250
 
 
@@ -157,16 +158,9 @@ def training_instances(names: list[str]) -> list[AtomicInstance]:
     return out
 
 
-_HELP = {
-    "steps": "optimiser steps", "batch_size": "questions per step",
-    "lr": "AdamW learning rate of the encoder layers", "head_lr": "learning rate of the head",
-    "warmup": "linear warm-up steps before the cosine decay", "weight_decay": "AdamW weight decay",
-    "train_layers": "top encoder layers trained and saved",
-    "negative_rate": "share of answerable questions read in a window that holds no answer",
-    "seed": "random seed", "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
-    "log_every": "steps between progress lines",
-    "save_every": "steps between dev evaluations and checkpoints",
-}
+_HELP = reader_help(
+    "questions",
+    negative_rate="share of answerable questions read in a window that holds no answer")
 
 
 def main() -> int:
