@@ -348,14 +348,16 @@ READERS = {
         "bytes of the run's float16).", int8=True),
     "relations": _Reader(
         RELATIONS, "seqgpt.train.relations", "## Relation reader (`relations.safetensors`)",
-        "questions", "score (accuracy of the best name on the zero-shot set, F1 of the "
-        "decisions at 0.5 on the others)",
-        "Classify of relation texts (`sentence\nhead -> tail`, what `relations()` sends for "
+        "questions", "score",
+        "Classify of relation texts (`sentence\\nhead -> tail`, what `relations()` sends for "
         "each candidate pair) is answered by this reader instead of the span model's head (see "
         "`seqgpt/model/relations.py`): the top {layers} layers of the full "
         "multilingual-e5-small and a one-logit head read the sentence beside the statement "
         "`head | relation name | tail`, one row per relation name; a name scores the sigmoid "
-        "of its row. Its matrices ship as int8 with a scale per row.", int8=True),
+        "of its row (single-label: blended with the E5 cosines like the head's). Its matrices "
+        "ship as int8 with a scale per row. Dev score: accuracy of the best name on the "
+        "zero-shot set (every pair holds one of its names), F1 of the decisions at 0.5 on the "
+        "trained-on sets' dev splits.", int8=True),
 }
 
 
