@@ -12,7 +12,9 @@
 - :func:`train_top_layers`: the step loop of the encoder-layer trainers (shuffled batches,
   clipped AdamW steps on a warm-up + cosine schedule, progress, dev score, best weights kept,
   checkpoint); each trainer gives its batch loss and its trained weights.
-  :func:`train_reader` runs it for the E5 readers (``seqgpt.model.top_layers``).
+  :func:`train_reader` runs it for the E5 readers (``seqgpt.model.top_layers``), whose
+  settings share :class:`ReaderArgs` (help: :func:`reader_help`), command line
+  :func:`reader_command` and run folder :func:`start_run`.
 - :func:`add_flags` / :func:`cli`: a trainer's settings dataclass as command-line flags, and its
   command's error handling.
 
@@ -310,6 +312,36 @@ def reader_help(unit: str, **own: str) -> dict[str, str]:
         "seed": "random seed", "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
         "log_every": "steps between progress lines",
         "save_every": "steps between dev evaluations and checkpoints", **own}
+
+
+def reader_command(doc: str, defaults: ReaderArgs, helps: dict[str, str], *, data: str,
+                   data_help: str, out_file: str, dev: str, dev_help: str, dev_limit: int,
+                   dev_unit: str) -> tuple[argparse.ArgumentParser, argparse.Namespace, Any]:
+    """A reader trainer's command line: ``--data``, ``--out``, ``--dev``, ``--dev-limit`` and
+    one flag per setting of ``defaults``; the parser, the parsed namespace and the settings
+    (``defaults``' class) it gives."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--data", default=data, help=data_help)
+    parser.add_argument("--out", required=True,
+                        help=f"run folder: log, checkpoint, the best {out_file}")
+    parser.add_argument("--dev", default=dev, help=dev_help)
+    parser.add_argument("--dev-limit", type=int, default=dev_limit,
+                        help=f"{dev_unit} per dev dataset")
+    add_flags(parser, defaults, helps)
+    raw = parser.parse_args()
+    kind = type(defaults)
+    return parser, raw, kind(**{k: getattr(raw, k) for k in asdict(defaults)})
+
+
+def start_run(out: str, datasets: list[str]) -> Path:
+    """Create a reader run's folder and write its training examples per dataset
+    (:data:`DATA_FILE`, for the model card)."""
+    from collections import Counter
+
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / DATA_FILE).write_text(json.dumps(dict(Counter(datasets)), indent=2))
+    return folder
 
 
 def data_sources(parser: argparse.ArgumentParser, data: str) -> tuple[list[Any], list[str]]:

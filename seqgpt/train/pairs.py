@@ -14,12 +14,9 @@ use it. A run killed midway resumes from its last checkpoint when started again.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -28,13 +25,13 @@ from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.pairs import PAIRS, PairClassifier, label_groups
 from seqgpt.train.loop import (
-    DATA_FILE,
     ReaderArgs,
-    add_flags,
     cli,
     data_sources,
     dev_logger,
+    reader_command,
     reader_help,
+    start_run,
     train_reader,
 )
 
@@ -135,19 +132,14 @@ _HELP = reader_help("pairs")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=",".join(TRAIN_DATA),
-                        help="NLI datasets of ../shared/data (their train splits) or JSONL files "
-                             "in the format `seqgpt eval` reads, comma-separated")
-    parser.add_argument("--out", required=True,
-                        help="run folder: log, checkpoint, the best pairs.safetensors")
-    parser.add_argument("--dev", default=",".join(DEV_DATA),
-                        help="zero-shot dev NLI datasets whose selection splits (with the dev "
-                             "splits of the --data sets) pick the best step")
-    parser.add_argument("--dev-limit", type=int, default=300, help="pairs per dev dataset")
-    add_flags(parser, PairArgs(), _HELP)
-    raw = parser.parse_args()
-    args = PairArgs(**{k: getattr(raw, k) for k in asdict(PairArgs())})
+    parser, raw, args = reader_command(
+        __doc__, PairArgs(), _HELP, data=",".join(TRAIN_DATA),
+        data_help="NLI datasets of ../shared/data (their train splits) or JSONL files in the "
+                  "format `seqgpt eval` reads, comma-separated",
+        out_file=PAIRS, dev=",".join(DEV_DATA),
+        dev_help="zero-shot dev NLI datasets whose selection splits (with the dev splits of "
+                 "the --data sets) pick the best step",
+        dev_limit=300, dev_unit="pairs")
     instances, names = data_sources(parser, raw.data)
     instances += [i for name in names for i in registry.read(name, "train")]
     data = nli_pairs(instances)
@@ -156,10 +148,7 @@ def main() -> int:
                      "labelled entailment/neutral/contradiction or entailment/not entailment)")
     dev = dev_pairs([n for n in raw.dev.split(",") if n], names, raw.dev_limit)
     print(f"{len(data)} training pairs, {len(dev)} dev pairs", file=sys.stderr)
-    out = Path(raw.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / DATA_FILE).write_text(json.dumps(dict(Counter(p.dataset for p in data)), indent=2))
-
+    out = start_run(raw.out, [p.dataset for p in data])
     evaluate = dev_logger(out, lambda model: accuracy(model, dev, args.bfloat16))
     train(data, out, args, evaluate if dev else None)
     return 0

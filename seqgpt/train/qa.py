@@ -16,13 +16,10 @@ resumes from its last checkpoint when started again.
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import sys
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -33,13 +30,13 @@ from seqgpt.errors import SeqGPTError
 from seqgpt.evaluate.metrics import answer_f1
 from seqgpt.model.qa import QA, QAReader, Window
 from seqgpt.train.loop import (
-    DATA_FILE,
     ReaderArgs,
-    add_flags,
     cli,
     data_sources,
     dev_logger,
+    reader_command,
     reader_help,
+    start_run,
     train_reader,
 )
 
@@ -166,18 +163,13 @@ _HELP = reader_help(
 def main() -> int:
     from seqgpt.train.devset import selection_instances
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=",".join(TRAIN_DATA),
-                        help="MRC datasets of ../shared/data (their training parts) or JSONL "
-                             "files of one-question extract instances, comma-separated")
-    parser.add_argument("--out", required=True,
-                        help="run folder: log, checkpoint, the best qa.safetensors")
-    parser.add_argument("--dev", default=",".join(DEV_DATA),
-                        help="zero-shot dev MRC datasets whose selection splits pick the step")
-    parser.add_argument("--dev-limit", type=int, default=150, help="questions per dev dataset")
-    add_flags(parser, QAArgs(), _HELP)
-    raw = parser.parse_args()
-    args = QAArgs(**{k: getattr(raw, k) for k in asdict(QAArgs())})
+    parser, raw, args = reader_command(
+        __doc__, QAArgs(), _HELP, data=",".join(TRAIN_DATA),
+        data_help="MRC datasets of ../shared/data (their training parts) or JSONL files of "
+                  "one-question extract instances, comma-separated",
+        out_file=QA, dev=",".join(DEV_DATA),
+        dev_help="zero-shot dev MRC datasets whose selection splits pick the step",
+        dev_limit=150, dev_unit="questions")
     instances, names = data_sources(parser, raw.data)
     instances += training_instances(names)
     torch.manual_seed(args.seed)
@@ -188,10 +180,7 @@ def main() -> int:
                      "label, the question)")
     dev = selection_instances([n for n in raw.dev.split(",") if n], raw.dev_limit, 0)
     print(f"{len(data)} training questions, {len(dev)} dev questions", file=sys.stderr)
-    out = Path(raw.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / DATA_FILE).write_text(json.dumps(dict(Counter(q.dataset for q in data)), indent=2))
-
+    out = start_run(raw.out, [q.dataset for q in data])
     evaluate = dev_logger(out, lambda reader: answerable_f1(reader, dev, args.bfloat16))
     train(data, model, out, args, evaluate if dev else None)
     return 0

@@ -26,13 +26,10 @@ folder; copy it into a model folder to use it. A run killed midway resumes from 
 
 from __future__ import annotations
 
-import argparse
-import json
 import random
 import sys
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -40,15 +37,16 @@ import torch
 from seqgpt.data import compose, registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.mixture import evaluation_split
+from seqgpt.evaluate.metrics import set_counts
 from seqgpt.model.relations import RELATIONS, RelationReader, statement
 from seqgpt.train.loop import (
-    DATA_FILE,
     ReaderArgs,
-    add_flags,
     cli,
     data_sources,
     dev_logger,
+    reader_command,
     reader_help,
+    start_run,
     train_reader,
 )
 
@@ -205,8 +203,7 @@ def scores(model: RelationReader, pairs: list[Pair], bfloat16: bool = False) -> 
         said = {(n, labels[k]) for n, row in enumerate(probs.tolist())
                 for k, p in enumerate(row) if p >= 0.5}
         gold = {(n, label) for n, p in enumerate(chosen) for label in p.gold}
-        right = len(said & gold)
-        out[name] = 200 * right / (len(said) + len(gold)) if said or gold else 100.0
+        out[name] = 100 * set_counts(said, gold).f1
     return out
 
 
@@ -252,20 +249,15 @@ _HELP = reader_help(
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", default=",".join(TRAIN_DATA),
-                        help="relation datasets of ../shared/data (their train splits, or the "
-                             "split neither evaluated nor dev) or JSONL files in the format "
-                             "`seqgpt eval` reads, comma-separated")
-    parser.add_argument("--out", required=True,
-                        help="run folder: log, checkpoint, the best relations.safetensors")
-    parser.add_argument("--dev", default=",".join(DEV_DATA),
-                        help="zero-shot dev relation datasets whose selection splits (with the "
-                             "dev splits of the --data sets) pick the best step")
-    parser.add_argument("--dev-limit", type=int, default=150, help="pairs per dev dataset")
-    add_flags(parser, RelationArgs(), _HELP)
-    raw = parser.parse_args()
-    args = RelationArgs(**{k: getattr(raw, k) for k in asdict(RelationArgs())})
+    parser, raw, args = reader_command(
+        __doc__, RelationArgs(), _HELP, data=",".join(TRAIN_DATA),
+        data_help="relation datasets of ../shared/data (their train splits, or the split "
+                  "neither evaluated nor dev) or JSONL files in the format `seqgpt eval` reads, "
+                  "comma-separated",
+        out_file=RELATIONS, dev=",".join(DEV_DATA),
+        dev_help="zero-shot dev relation datasets whose selection splits (with the dev splits "
+                 "of the --data sets) pick the best step",
+        dev_limit=150, dev_unit="pairs")
     instances, names = data_sources(parser, raw.data)
     instances += [i for name in names for i in registry.read(name, _train_split(name))]
     questions = training_questions(relation_pairs(instances), args)
@@ -274,10 +266,7 @@ def main() -> int:
                      "text ends in a line 'head -> tail')")
     dev = dev_pairs([n for n in raw.dev.split(",") if n], names, raw.dev_limit)
     print(f"{len(questions)} training questions, {len(dev)} dev pairs", file=sys.stderr)
-    out = Path(raw.out)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / DATA_FILE).write_text(json.dumps(dict(Counter(q.dataset for q in questions)), indent=2))
-
+    out = start_run(raw.out, [q.dataset for q in questions])
     evaluate = dev_logger(out, lambda model: scores(model, dev, args.bfloat16))
     train(questions, out, args, evaluate if dev else None)
     return 0
