@@ -8,7 +8,11 @@ and, for a model with an answer reader, the ``answer_threshold`` (mean token F1 
 reading-comprehension sets, unanswerable questions right only when unanswered) are tried on a
 grid. The samples come from the split each dataset does *not* report on
 (:mod:`seqgpt.train.devset`), so the reported zero-shot table is never what the options were
-picked on. Prints one table per option and the ``--inference`` arguments for
+picked on. For a model with a relation reader, ``relation_threshold`` (the reader probability
+that ``relations()`` reads as 0.5) is picked on relation F1 over CoNLL04 and ADE valid
+(trained-on sets, their held-out split: no zero-shot set annotates entities with relations)
+and fewrel's selection split (relation names never trained on, the pair given).
+Prints one table per option and the ``--inference`` arguments for
 ``python -m seqgpt.train.card``. Each table ends with every dataset at its own best value: an
 oracle bound, not a result; its distance from the one value picked for all says how much a
 model's scores disagree across label sets (for the threshold: how badly span scores are
@@ -24,11 +28,21 @@ import seqgpt
 from seqgpt.data import registry
 from seqgpt.data.registry import ZERO_SHOT_DEV
 from seqgpt.evaluate.runner import evaluate
-from seqgpt.evaluate.tasks import answer_scores, mrc_questions
-from seqgpt.train.devset import GRID, headline, results_by_threshold, selection_instances
+from seqgpt.evaluate.tasks import answer_scores, evaluate_dataset, mrc_questions
+from seqgpt.train.devset import (
+    GRID,
+    headline,
+    results_by_threshold,
+    selection_instances,
+    selection_split,
+)
 
 WEIGHTS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 ANSWER_GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+RELATION_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
+#: (dataset, split): held-out splits of trained-on joint sets, and names never trained on
+RELATION_SETS = (("conll04_re", "valid"), ("ade_re", "valid"),
+                 ("fewrel", selection_split("fewrel")))
 
 
 def mean_by_option(nlu: seqgpt.Model, instances: list, name: str,
@@ -74,6 +88,40 @@ def answer_f1_by_threshold(nlu: seqgpt.Model, instances: list, grid: tuple[float
     return {value: (sum(r.values()) / len(r), r) for value, r in rows.items()}
 
 
+def relation_f1_by_threshold(nlu: seqgpt.Model, limit: int, seed: int,
+                             grid: tuple[float, ...]
+                             ) -> dict[float, tuple[float, dict[str, float]]]:
+    """For each ``relation_threshold``: the mean relation F1 over :data:`RELATION_SETS` (strict
+    for the joint sets, pair given for fewrel) and each one's. The reader's probabilities do
+    not depend on the threshold, so each pair is read once and kept for the other values."""
+    reader = nlu.backend.relations
+    read, kept = reader.probabilities, {}
+
+    def remembered(pairs: list, labels: list[str], **options: object):
+        key = (tuple(pairs), tuple(labels))
+        if key not in kept:
+            kept[key] = read(pairs, labels, **options)
+        return kept[key]
+
+    reader.probabilities = remembered
+    start, out = nlu.backend.options, {}
+    try:
+        for value in grid:
+            nlu.backend.options = start.updated({"relation_threshold": value})
+            rows = {}
+            for name, split in RELATION_SETS:
+                scores = evaluate_dataset(nlu, name, split=split, limit=limit, seed=seed).scores
+                rows[name] = 100 * scores.get("strict relation F1",
+                                              scores.get("relation F1 (given entities)", 0.0))
+            out[value] = (sum(rows.values()) / len(rows), rows)
+            print(f"  relation_threshold={value}: {out[value][0]:.1f}", file=sys.stderr,
+                  flush=True)
+    finally:
+        nlu.backend.options = start
+        del reader.probabilities
+    return out
+
+
 def show(name: str, results: dict[float, tuple[float, dict[str, float]]]) -> float:
     datasets = sorted(next(iter(results.values()))[1])
     print(f"\n{name:22}" + "".join(f"{d[:12]:>13}" for d in datasets) + f"{'mean':>8}")
@@ -95,7 +143,8 @@ def main() -> int:
     parser.add_argument("--data", default=",".join(sorted(ZERO_SHOT_DEV)))
     parser.add_argument("--limit", type=int, default=100, help="instances per dataset")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", choices=("threshold", "similarity_weight", "answer_threshold"),
+    parser.add_argument("--only", choices=("threshold", "similarity_weight", "answer_threshold",
+                                           "relation_threshold"),
                         default=None, help="pick only this option")
     args = parser.parse_args()
     nlu = seqgpt.load(args.model)
@@ -114,6 +163,11 @@ def main() -> int:
             and args.only in (None, "answer_threshold"):
         chosen["answer_threshold"] = show(
             "answer_threshold", answer_f1_by_threshold(nlu, mrc, ANSWER_GRID))
+    if getattr(nlu.backend, "model", None) is not None and nlu.backend.model.relations_state \
+            and args.only in (None, "relation_threshold"):
+        chosen["relation_threshold"] = show(
+            "relation_threshold",
+            relation_f1_by_threshold(nlu, args.limit, args.seed, RELATION_GRID))
     print("\n" + " ".join(f"--inference {k}={v}" for k, v in chosen.items()))
     return 0
 

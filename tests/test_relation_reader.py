@@ -142,6 +142,17 @@ def test_classify_and_relations_hand_pairs_to_the_reader(reader: RelationReader,
     alone = nlu.classify(text, labels, similarity_weight=0.0)
     assert alone.scores == pytest.approx(dict(zip(labels, expected, strict=True)), abs=1e-4)
     assert alone.labels == [labels[expected.index(max(expected))]]
+    # relation_threshold moves the reader's decision point: that probability reads as 0.5
+    point = sum(expected) / 2
+    shifted = nlu.classify(text, labels, multi_label=True, threshold=0.5,
+                           relation_threshold=point)
+    logit = torch.logit(torch.tensor([*expected, point], dtype=torch.float64))
+    moved = (logit[:2] - logit[2]).sigmoid().tolist()
+    assert shifted.scores == pytest.approx(dict(zip(labels, moved, strict=True)), abs=1e-3)
+    assert shifted.labels == [labels[expected.index(max(expected))]]
+    assert nlu.classify(text, labels, relation_threshold=point).labels == alone.labels
+    with pytest.raises(SeqGPTError, match="relation_threshold must be a number in"):
+        nlu.classify(text, labels, relation_threshold=1.5)
     # single-label with a blend weight (the default model's is 0.8): blended with the sentence
     # encoder like the head, a distribution over the labels
     single = nlu.classify(text, labels, similarity_weight=0.8)
