@@ -208,3 +208,35 @@ def test_command_refuses_dev_sets_and_missing_files(data: str, message: str, tmp
     with pytest.raises(SystemExit):
         qa.main()
     assert message in capsys.readouterr().err
+
+
+def test_hard_negatives_ask_the_question_of_the_closest_other_context() -> None:
+    other = "Paris has many towers; the Eiffel Tower is the tallest one in the city."
+    far = "Rice grows in flooded fields across southern China."
+    questions = [_question("When was the Eiffel Tower finished?", ["1889"]),
+                 _question("What grows in flooded fields?", ["Rice"], far),
+                 _question("Which city has many towers?", ["Paris"], other)]
+    negatives = qa.hard_negatives(questions, rate=1.0)
+    asked = {n.labels[0]: n.text for n in negatives}
+    assert all(not n.spans and n.dataset == "squad" for n in negatives)
+    # the closest context that holds no answer: not the question's own, not one with "1889"
+    assert asked["When was the Eiffel Tower finished?"] == other
+    assert asked["Which city has many towers?"] == far  # CONTEXT says "Paris": skipped
+    assert qa.hard_negatives(questions, rate=0.0) == []
+
+
+def test_a_run_can_start_from_a_saved_reader(reader: QAReader, tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from seqgpt.model.top_layers import int8_state
+    from seqgpt.train.loop import reader_model
+
+    path = tmp_path / QA
+    save_file(int8_state(reader.trained_state()), str(path))
+    warm = reader_model(QAReader, qa.QAArgs(train_layers=1, init=str(path)))
+    assert warm.training and warm.split == 11
+    assert torch.allclose(warm.head.weight, reader.head.weight, atol=0.05)
+    with pytest.raises(SeqGPTError, match="pass --train-layers 1"):
+        reader_model(QAReader, qa.QAArgs(train_layers=6, init=str(path)))
+    with pytest.raises(SeqGPTError, match="no such file"):
+        reader_model(QAReader, qa.QAArgs(train_layers=1, init=str(tmp_path / "none")))

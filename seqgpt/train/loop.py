@@ -36,9 +36,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from seqgpt.errors import SeqGPTError
 from seqgpt.fsutil import atomic_file, write_file
+
+if TYPE_CHECKING:
+    from seqgpt.model.top_layers import Reader
 
 
 def warmup_cosine(step: int, warmup: int, total: int) -> float:
@@ -298,6 +302,25 @@ class ReaderArgs:
     bfloat16: bool = False
     log_every: int = 20
     save_every: int = 300
+    init: str = ""
+
+
+def reader_model(kind: type[Reader], args: ReaderArgs) -> Reader:
+    """The reader a run starts from: E5 with ``args.train_layers`` fresh top layers, or with
+    ``args.init``'s (a reader file such as a model folder's ``qa.safetensors``: a warm start
+    that continues a shipped reader, int8 or not; its layer count must be ``train_layers``)."""
+    if not args.init:
+        return kind.pretrained(args.train_layers)
+    from safetensors.torch import load_file
+
+    if not Path(args.init).is_file():
+        raise SeqGPTError(f"--init {args.init}: no such file (a reader's {kind.FILE})")
+    model = kind.from_state(load_file(args.init))
+    trained = len(model.encoder.encoder.layer) - model.split
+    if trained != args.train_layers:
+        raise SeqGPTError(f"--init {args.init} holds {trained} trained layers, not "
+                          f"--train-layers {args.train_layers}; pass --train-layers {trained}")
+    return model.train()
 
 
 def reader_help(unit: str, **own: str) -> dict[str, str]:
@@ -311,7 +334,9 @@ def reader_help(unit: str, **own: str) -> dict[str, str]:
         "train_layers": "top encoder layers trained and saved",
         "seed": "random seed", "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
         "log_every": "steps between progress lines",
-        "save_every": "steps between dev evaluations and checkpoints", **own}
+        "save_every": "steps between dev evaluations and checkpoints",
+        "init": "start from this reader file (e.g. a model folder's reader) instead of E5's "
+                "own top layers", **own}
 
 
 def reader_command(doc: str, defaults: ReaderArgs, helps: dict[str, str], *, data: str,
@@ -396,8 +421,6 @@ def add_flags(parser: argparse.ArgumentParser, defaults: Any, helps: dict[str, s
 def cli(main: Callable[[], int]) -> int:
     """Run a trainer's ``main``; a bad file or dataset name is said in one line, exit 2, no
     traceback."""
-    from seqgpt.errors import SeqGPTError
-
     try:
         return main()
     except (SeqGPTError, OSError) as error:

@@ -31,6 +31,7 @@ from seqgpt.train.loop import (
     dev_logger,
     reader_command,
     reader_help,
+    reader_model,
     start_run,
     train_reader,
 )
@@ -86,7 +87,7 @@ def train(data: list[Pair], out: Path, args: PairArgs,
     """Train on ``data``; keep the best-scoring step (``evaluate``, higher is better) as
     ``out/pairs.safetensors``; resume from ``out``'s checkpoint if there is one."""
     torch.manual_seed(args.seed)
-    model = PairClassifier.pretrained(args.train_layers)
+    model = reader_model(PairClassifier, args)
 
     def batch_loss(batch: list[int]) -> torch.Tensor:
         items = [data[n] for n in batch]

@@ -16,8 +16,11 @@ resumes from its last checkpoint when started again.
 
 from __future__ import annotations
 
+import math
 import random
+import re
 import sys
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +39,7 @@ from seqgpt.train.loop import (
     dev_logger,
     reader_command,
     reader_help,
+    reader_model,
     start_run,
     train_reader,
 )
@@ -49,6 +53,7 @@ class QAArgs(ReaderArgs):
     lr: float = 5e-5
     train_layers: int = 6
     negative_rate: float = 0.2  # share of answerable questions read in a window without answer
+    hard_negative_rate: float = 0.0  # share of answerable questions also asked of another context
     save_every: int = 250
 
 
@@ -80,6 +85,50 @@ def questions(instances: list[AtomicInstance], model: QAReader) -> list[Question
             continue
         out.append(Question(tuple(windows), targets, i.dataset))
     return out
+
+
+def hard_negatives(instances: list[AtomicInstance], rate: float,
+                   seed: int = 0) -> list[AtomicInstance]:
+    """For a ``rate`` share of the answerable questions, the same question asked of the other
+    context of its dataset that shares the most words with it (weighted by rarity; CJK:
+    character pairs) and holds none of its answers: unanswerable, with no span. A window of
+    the question's own context without the answer is an easy "no answer"; a paragraph on the
+    same subject is what an unanswerable question about a review or an article looks like
+    (SubjQA: 57 % of its questions)."""
+    rng = random.Random(seed)
+    by_dataset: dict[str, list[str]] = {}
+    for i in instances:
+        if i.task == "extract" and len(i.labels) == 1:
+            by_dataset.setdefault(i.dataset, [])
+            if i.text not in by_dataset[i.dataset]:
+                by_dataset[i.dataset].append(i.text)
+    words = {text: _words(text) for texts in by_dataset.values() for text in texts}
+    rarity: dict[str, dict[str, float]] = {}  # per dataset: log inverse context frequency
+    for name, texts in by_dataset.items():
+        counts = Counter(w for text in texts for w in words[text])
+        rarity[name] = {w: math.log(len(texts) / n) for w, n in counts.items()}
+    out = []
+    for i in instances:
+        if i.task != "extract" or len(i.labels) != 1 or not i.spans or rng.random() >= rate:
+            continue
+        asked = _words(i.labels[0])
+        answers = [s.text for s in i.spans] + list(i.meta.get("answers", []))
+        others = [c for c in by_dataset[i.dataset]
+                  if c != i.text and not any(a and a in c for a in answers)]
+        if others:
+            weight = rarity[i.dataset]
+            context = max(others, key=lambda c: sum(weight[w] for w in asked & words[c]))
+            out.append(AtomicInstance(text=context, task="extract", labels=list(i.labels),
+                                      dataset=i.dataset, split=i.split, language=i.language,
+                                      meta={"hard_negative": True}))
+    return out
+
+
+def _words(text: str) -> set[str]:
+    """Lower-cased words, and pairs of adjacent CJK characters (Chinese has no spaces)."""
+    latin = set(re.findall(r"[^\W\d_]{3,}", re.sub(r"[\u4e00-\u9fff]", " ", text.lower())))
+    cjk = re.findall(r"[\u4e00-\u9fff]", text)
+    return latin | {a + b for a, b in zip(cjk, cjk[1:], strict=False)}
 
 
 def _target(window: Window, answers: list[tuple[int, int]]) -> tuple[int, int]:
@@ -157,7 +206,9 @@ def training_instances(names: list[str]) -> list[AtomicInstance]:
 
 _HELP = reader_help(
     "questions",
-    negative_rate="share of answerable questions read in a window that holds no answer")
+    negative_rate="share of answerable questions read in a window that holds no answer",
+    hard_negative_rate="share of answerable questions also asked, unanswerable, of the other "
+                       "context of their dataset that shares the most words with them")
 
 
 def main() -> int:
@@ -172,8 +223,9 @@ def main() -> int:
         dev_limit=150, dev_unit="questions")
     instances, names = data_sources(parser, raw.data)
     instances += training_instances(names)
+    instances += hard_negatives(instances, args.hard_negative_rate, args.seed)
     torch.manual_seed(args.seed)
-    model = QAReader.pretrained(args.train_layers)
+    model = reader_model(QAReader, args)
     data = questions(instances, model)
     if not data:
         parser.error(f"--data {raw.data!r} holds no questions (extract instances with one "

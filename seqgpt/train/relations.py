@@ -46,6 +46,7 @@ from seqgpt.train.loop import (
     dev_logger,
     reader_command,
     reader_help,
+    reader_model,
     start_run,
     train_reader,
 )
@@ -160,7 +161,7 @@ def train(questions: list[Question], out: Path, args: RelationArgs,
     """Train on ``questions``; keep the best-scoring step (``evaluate``, higher is better) as
     ``out/relations.safetensors``; resume from ``out``'s checkpoint if there is one."""
     torch.manual_seed(args.seed)
-    model = RelationReader.pretrained(args.train_layers)
+    model = reader_model(RelationReader, args)
 
     def batch_loss(batch: list[int]) -> torch.Tensor:
         items = [questions[n] for n in batch]
