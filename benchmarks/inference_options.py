@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 import seqgpt
 from seqgpt.data import registry
@@ -97,7 +98,7 @@ def relation_f1_by_threshold(nlu: seqgpt.Model, limit: int, seed: int,
     reader = nlu.backend.relations
     read, kept = reader.probabilities, {}
 
-    def remembered(pairs: list, labels: list[str], **options: object):
+    def remembered(pairs: list, labels: list[str], **options: Any) -> Any:
         key = (tuple(pairs), tuple(labels))
         if key not in kept:
             kept[key] = read(pairs, labels, **options)
