@@ -4,10 +4,12 @@ carries it, and how classify and ``relations()`` hand it their pairs."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import torch
+from shared_data import needs_data
 
 from seqgpt.api import Model
 from seqgpt.backends.compact import CompactBackend, save
@@ -15,7 +17,7 @@ from seqgpt.data import compose
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.model.relations import RELATIONS, RelationReader, statement
 from seqgpt.train import relations
-from seqgpt.types import SeqGPTError
+from seqgpt.types import SeqGPTError, Span
 
 SENTENCE = "Marie Curie was born in Warsaw."
 
@@ -78,6 +80,41 @@ def test_questions_keep_at_most_per_dataset() -> None:
     pairs = relations.relation_pairs([_instance("Marie Curie", "Warsaw", ["born in"], labels),
                                       _instance("Warsaw", "Marie", [], labels)])
     assert len(relations.training_questions(pairs, relations.RelationArgs(per_dataset=1))) == 1
+
+
+def test_unrelated_pairs_come_from_fully_annotated_sentences_only() -> None:
+    labels = ["born in", "lives in"]
+    sentence = "Marie Curie met Pierre in Warsaw."
+    entities = [Span("person", "Marie Curie", 0, 11), Span("person", "Pierre", 16, 22),
+                Span("location", "Warsaw", 26, 32)]
+    instances = [_instance("Marie Curie", "Warsaw", ["born in"], labels, sentence=sentence),
+                 AtomicInstance(text=sentence, task="extract", labels=["person", "location"],
+                                dataset="conll04_re", split="train", language="en",
+                                spans=entities)]
+    pairs = relations.relation_pairs(instances)
+    extra = relations.unrelated_pairs(instances, pairs, per_sentence=10)
+    # every ordered pair but the related one and its reverse, asked the dataset's names
+    assert sorted((p.head, p.tail) for p in extra) == [
+        ("Marie Curie", "Pierre"), ("Pierre", "Marie Curie"), ("Pierre", "Warsaw"),
+        ("Warsaw", "Pierre")]
+    assert all(p.gold == frozenset() and p.labels == tuple(labels) for p in extra)
+    assert len(relations.unrelated_pairs(instances, pairs, per_sentence=1)) == 1
+    partial = replace(instances[1], meta={"partial": True})  # unlisted spans are unknown
+    assert relations.unrelated_pairs([instances[0], partial], pairs, per_sentence=10) == []
+
+
+@needs_data
+def test_dev_pairs_of_a_joint_set_ask_unrelated_pairs_and_never_a_related_one() -> None:
+    from seqgpt.data import registry
+
+    pairs = relations.dev_pairs([], ["conll04_re"], limit=20)
+    related = {(p.sentence, p.head, p.tail) for p in relations.relation_pairs(
+        list(registry.read("conll04_re", "valid"))) if p.gold}
+    unrelated = [p for p in pairs if not p.gold]
+    assert len(pairs) > 20 and len({p.sentence for p in pairs}) <= 20
+    assert not any((p.sentence, p.head, p.tail) in related for p in unrelated)
+    assert max(sum(p.sentence == s for p in unrelated) for s in {p.sentence for p in pairs}) \
+        <= relations.DEV_UNRELATED + 2  # the catalogue's two negatives, when sampled
 
 
 class _Fixed:

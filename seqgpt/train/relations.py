@@ -6,7 +6,10 @@ about it. A related pair asks, for each relation that holds: that relation (targ
 relation) and the same relation with head and tail swapped (target 0 unless the data relates
 them that way too or the relation is symmetric: the reader must read which way the statement
 points). An unrelated pair of the same sentences (the catalogue's negatives, SemEval
-``Other``, FinRE ``unknown``) asks ``negatives`` names, all 0. The loss is binary
+``Other``, FinRE ``unknown``) asks ``negatives`` names, all 0; where a set annotates every entity
+of a sentence (CoNLL04, ADE), ``unrelated_pairs`` more of its unrelated pairs are asked the same
+way (``relations()`` asks every pair of the entities it finds, the catalogue samples two per
+sentence). The loss is binary
 cross-entropy per row (the calibrated score ``relations()`` thresholds) plus, for a question
 with a relation that holds, the cross-entropy of a softmax over its rows (the ranking a
 pair-given set like FewRel asks for): with a fifth of the rows positive, cross-entropy alone
@@ -18,7 +21,7 @@ data alone names 15 relations, the Chinese sets 100, and E5 reads both languages
 
 Every ``save_every`` steps the reader is scored on dev pairs (the selection split of the
 zero-shot relation set, accuracy of its best name; the dev splits of the trained-on sets,
-F1 of the decisions at 0.5) and the best step is kept as ``relations.safetensors`` in the run
+F1 of the decisions at 0.5, unrelated entity pairs included: :func:`dev_pairs`) and the best step is kept as ``relations.safetensors`` in the run
 folder; copy it into a model folder to use it. A run killed midway resumes from its checkpoint.
 
     python -m seqgpt.train.relations --out runs/relations --steps 1500 --bfloat16
@@ -80,6 +83,10 @@ ENGLISH = {
 }
 
 
+#: Unrelated entity pairs per dev sentence of a fully annotated set (see :func:`dev_pairs`).
+DEV_UNRELATED = 6
+
+
 @dataclass
 class RelationArgs(ReaderArgs):
     batch_size: int = 8
@@ -87,6 +94,7 @@ class RelationArgs(ReaderArgs):
     negatives: int = 3
     english_rate: float = 0.5
     per_dataset: int = 8000
+    unrelated_pairs: int = 0
     save_every: int = 400
 
 
@@ -121,6 +129,27 @@ def relation_pairs(instances: list[AtomicInstance]) -> list[Pair]:
         parts = compose.split_relation_text(i.text) if i.task == "classify" else None
         if parts is not None:
             out.append(Pair(*parts, tuple(i.labels), frozenset(i.gold), i.dataset))
+    return out
+
+
+def unrelated_pairs(instances: list[AtomicInstance], pairs: list[Pair], per_sentence: int,
+                    seed: int = 0) -> list[Pair]:
+    """Up to ``per_sentence`` directed pairs of each fully annotated sentence's entities (its
+    extract instance, not ``meta["partial"]``) that ``pairs`` hold neither way round, a seeded
+    sample; labels = the relation names of the sentence's dataset in ``pairs``."""
+    rng = random.Random(seed)
+    labels = {p.dataset: p.labels for p in pairs}
+    asked = {(p.dataset, p.sentence, p.head, p.tail) for p in pairs}
+    out = []
+    for i in instances:
+        if i.task != "extract" or i.meta.get("partial") or i.dataset not in labels:
+            continue
+        names = sorted({s.text for s in i.spans if s.text})
+        candidates = [(h, t) for h in names for t in names if h != t
+                      and (i.dataset, i.text, h, t) not in asked
+                      and (i.dataset, i.text, t, h) not in asked]
+        for h, t in rng.sample(candidates, min(per_sentence, len(candidates))):
+            out.append(Pair(i.text, h, t, labels[i.dataset], frozenset(), i.dataset))
     return out
 
 
@@ -211,7 +240,9 @@ def scores(model: RelationReader, pairs: list[Pair], bfloat16: bool = False) -> 
 def dev_pairs(zero_shot: list[str], trained: list[str], limit: int) -> list[Pair]:
     """Selection splits of the zero-shot ``zero_shot`` sets and the dev splits of the
     ``trained`` sets that have one besides their evaluation split, ``limit`` seeded pairs
-    each."""
+    each; a fully annotated set's sampled sentences also ask up to :data:`DEV_UNRELATED` of
+    their unrelated entity pairs, as ``relations()`` does with every pair it finds (the
+    catalogue's two per sentence made a reader that said yes to co-occurrence look precise)."""
     from seqgpt.evaluate.runner import sample
     from seqgpt.train.devset import selection_instances
 
@@ -219,8 +250,13 @@ def dev_pairs(zero_shot: list[str], trained: list[str], limit: int) -> list[Pair
     for name in trained:
         split = _dev_split(name)
         if split is not None:
-            instances = [i for i in registry.read(name, split) if i.task == "classify"]
-            chosen += relation_pairs(sample(instances, limit, 0, name))
+            instances = list(registry.read(name, split))
+            pairs = relation_pairs(sample([i for i in instances if i.task == "classify"],
+                                          limit, 0, name))
+            sentences = {p.sentence for p in pairs}
+            chosen += pairs + unrelated_pairs(
+                [i for i in instances if i.text in sentences], relation_pairs(instances),
+                DEV_UNRELATED)
     return chosen
 
 
@@ -246,7 +282,8 @@ def _dev_split(name: str) -> str | None:
 _HELP = reader_help(
     "questions (pairs)", negatives="wrong relation names asked per pair",
     english_rate="share of Chinese relation names shown in English",
-    per_dataset="most questions kept per dataset")
+    per_dataset="most questions kept per dataset",
+    unrelated_pairs="more unrelated entity pairs asked per fully annotated sentence")
 
 
 def main() -> int:
@@ -261,7 +298,9 @@ def main() -> int:
         dev_limit=150, dev_unit="pairs")
     instances, names = data_sources(parser, raw.data)
     instances += [i for name in names for i in registry.read(name, _train_split(name))]
-    questions = training_questions(relation_pairs(instances), args)
+    pairs = relation_pairs(instances)
+    pairs += unrelated_pairs(instances, pairs, args.unrelated_pairs, args.seed)
+    questions = training_questions(pairs, args)
     if not questions:
         parser.error(f"--data {raw.data!r} holds no relation texts (classify instances whose "
                      "text ends in a line 'head -> tail')")
