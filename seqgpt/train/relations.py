@@ -21,8 +21,9 @@ data alone names 15 relations, the Chinese sets 100, and E5 reads both languages
 
 Every ``save_every`` steps the reader is scored on dev pairs (the selection split of the
 zero-shot relation set, accuracy of its best name; the dev splits of the trained-on sets,
-F1 of the decisions at 0.5, unrelated entity pairs included: :func:`dev_pairs`) and the best step is kept as ``relations.safetensors`` in the run
-folder; copy it into a model folder to use it. A run killed midway resumes from its checkpoint.
+F1 of the decisions at 0.5, unrelated entity pairs included: :func:`dev_pairs`) and the best
+step is kept as ``relations.safetensors`` in the run folder; copy it into a model folder to use
+it. A run killed midway resumes from its checkpoint.
 
     python -m seqgpt.train.relations --out runs/relations --steps 1500 --bfloat16
 """
