@@ -184,6 +184,38 @@ def test_refresh_adds_the_relation_reader(tmp_path: Path) -> None:
     assert (out / "relations.safetensors").is_file()
 
 
+def test_refresh_mixes_a_continued_readers_last_step_with_the_one_it_replaces(
+        tmp_path: Path) -> None:
+    from safetensors.torch import load_file
+
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    card = write_card(run, out, [data], scores)
+    refresh_card(out, None, None, readers={"pairs": _pairs_run(tmp_path / "first")})
+    earlier = dequantized(load_file(str(out / "pairs.safetensors")))
+    continued = _pairs_run(tmp_path / "continued")
+    last = {"head.weight": torch.randn(3, 8), "head.bias": torch.randn(3)}
+    torch.save({"weights": last, "step": 900}, continued / "pairs_checkpoint.pt")
+    with (continued / "log.jsonl").open("a") as log:
+        log.write("\n" + json.dumps({"step": 900, "loss": 0.5, "pairs_per_s": 28.0}))
+    refresh_card(out, None, None, readers={"pairs": continued}, last=True, mix=0.25)
+    installed = dequantized(load_file(str(out / "pairs.safetensors")))
+    for name, value in last.items():
+        expected = 0.25 * value + 0.75 * earlier[name]
+        assert torch.allclose(installed[name], expected, atol=0.02 * expected.abs().max())
+    section = card.read_text().split("## NLI pair reader (`pairs.safetensors`)")[1]
+    assert "kept: the last step, 900" in section and "kept: step 600" not in section
+    assert "installed as 0.25 x this reader + 0.75 x the reader it replaced" in section
+    with pytest.raises(SeqGPTError, match="mix must be in"):
+        refresh_card(out, None, None, readers={"pairs": continued}, mix=1.5)
+    with pytest.raises(SeqGPTError, match="no checkpoint of its last step"):
+        refresh_card(out, None, None, readers={"pairs": _pairs_run(tmp_path / "x")}, last=True)
+    torch.save({"weights": {"other.weight": torch.randn(2, 2)}, "step": 1},
+               continued / "pairs_checkpoint.pt")
+    with pytest.raises(SeqGPTError, match="--mix needs the reader the run continued"):
+        refresh_card(out, None, None, readers={"pairs": continued}, last=True, mix=0.5)
+
+
 def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> None:
     run, data, scores = _run(tmp_path)
     out = tmp_path / "shipped"

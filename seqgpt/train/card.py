@@ -244,7 +244,8 @@ def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
 
 def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
                  note: str = "", readers: Mapping[str, Path] | None = None,
-                 inference: dict[str, Any] | None = None) -> Path:
+                 inference: dict[str, Any] | None = None, last: bool = False,
+                 mix: float | None = None) -> Path:
     """Re-measure a shipped model's card: its zero-shot and composite-task tables are replaced
     by the ones in ``scores`` / ``task_scores`` (each kept where not given), everything else
     stays. For a change of code around unchanged span-model weights (how a task is composed,
@@ -252,7 +253,11 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
     copied in and described; ``inference`` options merged into the config, e.g. the reader's
     threshold) when the run that trained them is no longer at hand; ``note`` (markdown) says
     what changed and goes before the tables, replacing the note of an earlier refresh (which
-    stays when no note is given)."""
+    stays when no note is given). ``last``: install the readers' last steps (their runs'
+    checkpoints) instead of their best dev steps; ``mix``: install ``mix`` x the run's reader +
+    ``(1 - mix)`` x the folder's reader it replaces (see :func:`_copy_reader`)."""
+    if mix is not None and not 0.0 < mix <= 1.0:
+        raise SeqGPTError(f"mix must be in (0, 1], got {mix!r}")
     path = folder / "MODEL_CARD.md"
     try:
         text = path.read_text(encoding="utf-8")
@@ -282,8 +287,8 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
         reader_run = (readers or {}).get(name)
         if not reader_run:
             continue
-        fresh[kind.head] = _reader_section(reader_run, kind)
-        _copy_reader(reader_run, folder, kind)
+        fresh[kind.head] = _reader_section(reader_run, kind, last, mix)
+        _copy_reader(reader_run, folder, kind, last, mix)
         if kind.head not in heads:  # a card from before this reader: before the licences
             at = heads.index(_LICENCES_HEAD) if _LICENCES_HEAD in heads else len(heads)
             heads.insert(at, kind.head)
@@ -385,31 +390,51 @@ def _reader_data(section: str) -> dict[str, int]:
     return {name: int(n) for name, n in re.findall(r"`([^`]+)` (\d+)", line)}
 
 
-def _copy_reader(run: Path, folder: Path, kind: _Reader) -> dict[str, int]:
-    """Put the reader of ``run`` into the model ``folder``; its training examples per dataset."""
+def _copy_reader(run: Path, folder: Path, kind: _Reader, last: bool = False,
+                 mix: float | None = None) -> dict[str, int]:
+    """Put the reader of ``run`` into the model ``folder`` (its best dev step, or with ``last``
+    its checkpoint's step); its training examples per dataset. ``mix``: the installed weights
+    are ``mix`` x the run's + ``(1 - mix)`` x those of the folder's current reader (weight
+    interpolation of a continued reader with the one it continued: the continued reader's gains
+    on its trained relations, less of what it forgot of names it never saw)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+    from safetensors.torch import save as safetensors_bytes
+
+    from seqgpt.fsutil import write_file
+    from seqgpt.model.top_layers import dequantized, int8_state
+
+    def read(path: Path) -> dict[str, Any]:
+        try:
+            return dequantized(load_file(str(path)))
+        except SafetensorError as error:
+            raise SeqGPTError(f"{path}: not a safetensors file ({error})") from None
+
     try:
-        if kind.int8:
-            from safetensors import SafetensorError
-            from safetensors.torch import load_file
-            from safetensors.torch import save as safetensors_bytes
-
-            from seqgpt.fsutil import write_file
-            from seqgpt.model.top_layers import int8_state
-
-            try:
-                state = load_file(str(run / kind.file))
-            except SafetensorError as error:
-                raise SeqGPTError(f"{run / kind.file}: not a safetensors file ({error})") from None
-            write_file(folder / kind.file, safetensors_bytes(int8_state(state)))
+        if last:
+            checkpoint = load_state(run / kind.file.replace(".safetensors", "_checkpoint.pt"),
+                                    "cpu")
+            if checkpoint is None:
+                raise SeqGPTError(f"{run}: no checkpoint of its last step to ship")
+            state = {k: v.float() for k, v in checkpoint["weights"].items()}
         else:
-            shutil.copy(run / kind.file, folder / kind.file)
+            state = read(run / kind.file)
+        if mix is not None:
+            earlier = read(folder / kind.file)
+            if set(earlier) != set(state):
+                raise SeqGPTError(f"{folder / kind.file}: its tensors differ from {run}'s "
+                                  "reader; --mix needs the reader the run continued")
+            state = {k: mix * v + (1 - mix) * earlier[k] for k, v in state.items()}
+        state = {k: v.half() for k, v in state.items()}  # as a run saves it
+        write_file(folder / kind.file, safetensors_bytes(int8_state(state) if kind.int8 else state))
         counts: dict[str, int] = json.loads((run / DATA_FILE).read_text(encoding="utf-8"))
     except OSError as error:
         raise SeqGPTError(f"{run}: not a finished {kind.trainer} run ({error})") from None
     return counts
 
 
-def _reader_section(run: Path, kind: _Reader) -> list[str]:
+def _reader_section(run: Path, kind: _Reader, last: bool = False,
+                    mix: float | None = None) -> list[str]:
     """What a reader is and how it was trained, from its run folder."""
     try:
         args = json.loads((run / "args.json").read_text(encoding="utf-8"))
@@ -429,7 +454,12 @@ def _reader_section(run: Path, kind: _Reader) -> list[str]:
         *([f"- training speed: {rates[-1]:.1f} {kind.unit}/s (as logged)"] if rates else []),
         f"- data: {sum(data.values())} {kind.unit}, training splits: "
         + ", ".join(f"`{name}` {n}" for name, n in data.items()),
-        *([f"- kept: step {kept} (best mean dev {kind.metric})"] if kept is not None else []),
+        *([f"- kept: step {kept} (best mean dev {kind.metric})"]
+          if kept is not None and not last else []),
+        *([f"- kept: the last step, {max(r['step'] for r in log if 'step' in r)}"]
+          if last and log else []),
+        *([f"- installed as {mix:g} x this reader + {1 - mix:g} x the reader it replaced in "
+           "the folder (weight interpolation)"] if mix is not None else []),
         "", f"Dev {kind.metric} (selection splits of the zero-shot dev sets and dev splits of "
         "trained-on sets; never a reported split):", "",
         "| step | " + " | ".join(names) + " | mean |", "|---|" + "---|" * (len(names) + 1),
@@ -522,7 +552,12 @@ def main() -> int:
     parser.add_argument("--scores", type=Path, default=None)
     parser.add_argument("--last", action="store_true",
                         help="ship the run's last step (its checkpoint.pt, kept by "
-                             "--keep-checkpoint) instead of its best dev step")
+                             "--keep-checkpoint) instead of its best dev step; with --refresh: "
+                             "the readers' last steps")
+    parser.add_argument("--mix", type=float, default=None, metavar="WEIGHT",
+                        help="with --refresh and a reader: install WEIGHT x its run's reader + "
+                             "(1 - WEIGHT) x the folder's reader it replaces (weight "
+                             "interpolation; keeps more of what a continued reader forgot)")
     parser.add_argument("--inference", action="append", default=[], metavar="KEY=VALUE",
                         help="a default inference option to store with the model, e.g. "
                              "threshold=0.4 or similarity_weight=0.7 (repeatable)")
@@ -549,18 +584,20 @@ def main() -> int:
     readers = {name: getattr(args, name) for name in READERS if getattr(args, name)}
     flags = ", ".join(f"--{name}" for name in READERS)
     if args.refresh:
-        if args.run or args.data or args.last:
+        if args.run or args.data or ((args.last or args.mix is not None) and not readers):
             parser.error(f"--refresh takes only --scores, --tasks, {flags}, --inference "
-                         "and --notes")
+                         "and --notes (--last and --mix with a reader)")
         if not (args.scores or args.tasks or readers or options):
             parser.error(f"--refresh needs --scores, --tasks, {flags} or --inference "
                          "(what to replace)")
         try:
             print(refresh_card(args.refresh, args.scores, args.tasks, notes, readers,
-                               options))
+                               options, args.last, args.mix))
         except SeqGPTError as error:
             parser.error(str(error))
         return 0
+    if args.mix is not None:
+        parser.error("--mix goes with --refresh FOLDER and a reader run")
     if not (args.run and args.out and args.data):
         parser.error("give RUN, OUT and at least one --data (or --refresh FOLDER)")
     try:
