@@ -395,8 +395,8 @@ def _copy_reader(run: Path, folder: Path, kind: _Reader, last: bool = False,
     """Put the reader of ``run`` into the model ``folder`` (its best dev step, or with ``last``
     its checkpoint's step); its training examples per dataset. ``mix``: the installed weights
     are ``mix`` x the run's + ``(1 - mix)`` x those of the folder's current reader (weight
-    interpolation of a continued reader with the one it continued: the continued reader's gains
-    on its trained relations, less of what it forgot of names it never saw)."""
+    interpolation of a continued reader with the one it continued: most of what the continued
+    reader gained on its training data, less of what it forgot of inputs unlike it)."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
     from safetensors.torch import save as safetensors_bytes
