@@ -9,11 +9,11 @@ points). An unrelated pair of the same sentences (the catalogue's negatives, Sem
 ``Other``, FinRE ``unknown``) asks ``negatives`` names, all 0; where a set annotates every entity
 of a sentence (CoNLL04, ADE), ``unrelated_pairs`` more of its unrelated pairs are asked the same
 way (``relations()`` asks every pair of the entities it finds, the catalogue samples two per
-sentence). The loss is binary
-cross-entropy per row (the calibrated score ``relations()`` thresholds) plus, for a question
-with a relation that holds, the cross-entropy of a softmax over its rows (the ranking a
-pair-given set like FewRel asks for): with a fifth of the rows positive, cross-entropy alone
-sat at the base rate for 400 steps of 32 rows, the ranking term moved within 100.
+sentence). The loss is binary cross-entropy per row (the calibrated score ``relations()``
+thresholds) plus, for a question with a relation that holds, the cross-entropy of a softmax
+over its rows (the ranking a pair-given set like FewRel asks for): with a fifth of the rows
+positive, cross-entropy alone sat at the base rate for 400 steps of 32 rows, the ranking term
+moved within 100.
 
 Chinese relation names are shown in English in ``english_rate`` of their rows (``ENGLISH``:
 DuIE's predicates translated, the literature corpus's own English names): the English relation
