@@ -24,7 +24,6 @@ import importlib.resources
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -32,12 +31,6 @@ import torch
 from seqgpt.errors import E5S1FormatError, EncoderNotInstalledError, SeqGPTError
 from seqgpt.model.bert import Bert, BertConfig
 from seqgpt.model.tokenizer import FastTokenizer
-
-if TYPE_CHECKING:  # transformers is imported lazily: it costs a second of every cold start
-    from transformers import PreTrainedTokenizerFast
-
-    #: ``load_encoder``'s tokenizer: ours for e5 (no transformers import), HF's for MiniLM
-    Tokenizer = FastTokenizer | PreTrainedTokenizerFast
 
 E5_SMALL = "multilingual-e5-small"
 MINILM = "all-MiniLM-L6-v2"
@@ -259,7 +252,7 @@ def e5_tokenizer() -> FastTokenizer:
 
 def load_encoder(name: str, layers: int | None = None,
                  word_embeddings: torch.Tensor | None = None
-                 ) -> tuple[Bert, Tokenizer]:
+                 ) -> tuple[Bert, FastTokenizer]:
     """Load a pretrained encoder and its fast tokenizer from installed packages, offline.
 
     ``name`` is one of ``ENCODERS``; ``layers`` keeps only the first N encoder layers;
@@ -278,11 +271,10 @@ def load_encoder(name: str, layers: int | None = None,
 
 
 def _minilm(folder: Path, layers: int | None, word_embeddings: torch.Tensor | None
-            ) -> tuple[Bert, Tokenizer]:
+            ) -> tuple[Bert, FastTokenizer]:
     import json
 
     from safetensors.torch import load_file
-    from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
     raw = json.loads((folder / "config.json").read_text())
     config = BertConfig(**{k: raw[k] for k in (
@@ -297,11 +289,20 @@ def _minilm(folder: Path, layers: int | None, word_embeddings: torch.Tensor | No
     model.load_state_dict(state, strict=True, assign=True)
     if layers is not None:
         model.truncate(layers)
-    tokenizer = AutoTokenizer.from_pretrained(folder)
-    if not isinstance(tokenizer, PreTrainedTokenizerFast):  # the folder has a tokenizer.json
+    if not (folder / "tokenizer.json").is_file():
         raise EncoderNotInstalledError(f"{folder} holds no fast tokenizer (tokenizer.json); "
                                        f"reinstall {_MINILM_DIR[1]}")
+    # 256: the longest input sentence-transformers gives it (sentence_bert_config.json)
+    tokenizer = FastTokenizer(folder / "tokenizer.json", cls="[CLS]", sep="[SEP]", pad="[PAD]",
+                              unk="[UNK]", mask="[MASK]", model_max_length=256)
     return model.eval(), tokenizer
+
+
+def minilm_reads(text: str) -> bool:
+    """Whether all-MiniLM-L6-v2, trained on English only, can read ``text``: at least 99 % of
+    its letters are ASCII (or it has none)."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isascii() for c in letters) >= 0.99 * len(letters)
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
@@ -311,13 +312,15 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 
 @torch.no_grad()
-def embed(model: Bert, tokenizer: Tokenizer, texts: list[str],
-          batch_size: int = 32, max_length: int = 512) -> torch.Tensor:
-    """L2-normalised mean-pooled sentence embeddings, shape (len(texts), hidden)."""
+def embed(model: Bert, tokenizer: FastTokenizer, texts: list[str],
+          batch_size: int = 32, max_length: int | None = None) -> torch.Tensor:
+    """L2-normalised mean-pooled sentence embeddings, shape (len(texts), hidden); texts are
+    cut at ``max_length`` tokens (default: the longest the encoder was trained to read)."""
     out = []
+    longest = min(tokenizer.model_max_length, model.config.max_position_embeddings)
     for i in range(0, len(texts), batch_size):
         batch = tokenizer(texts[i:i + batch_size], padding=True, truncation=True,
-                          max_length=max_length, return_tensors="pt")
+                          max_length=max_length or longest, return_tensors="pt")
         hidden = model(batch["input_ids"], batch["attention_mask"])
         out.append(torch.nn.functional.normalize(mean_pool(hidden, batch["attention_mask"]),
                                                  dim=-1))

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+import seqgpt
 from seqgpt import encoders
 from seqgpt.encoders import (
     E5_SMALL,
@@ -225,3 +226,12 @@ def test_minilm_tokenizer_is_uncased_and_splits_chinese_into_characters(minilm) 
     # one piece per character; characters outside the 30,522-piece vocab become [UNK]
     assert tokenizer.tokenize(text) == [c if c in vocab else "[UNK]" for c in text]
     assert "[UNK]" in tokenizer.tokenize(text)
+
+
+@needs_e5
+def test_the_baseline_reads_texts_longer_than_its_encoder_by_cutting_them() -> None:
+    # its span featurizer shares the sentence encoder's tokenizer and lifts the tokenizer's
+    # limit (it cuts its own windows); the sentence encoder must still cut at 512 positions
+    baseline = seqgpt.load("baseline:multilingual-e5-small")
+    result = baseline.classify("the weather is lovely today " * 200, ["weather", "finance"])
+    assert result.labels == ["weather"]

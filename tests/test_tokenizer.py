@@ -8,7 +8,15 @@ import sys
 import pytest
 import torch
 
-from seqgpt.encoders import _E5_TOKENIZER, _package_file, e5_tokenizer
+from seqgpt.encoders import (
+    _E5_TOKENIZER,
+    _MINILM_DIR,
+    E5_SMALL,
+    MINILM,
+    _package_file,
+    e5_tokenizer,
+    load_encoder,
+)
 
 TEXTS = [
     "Tim Cook visited Berlin on 3 May 2024.",
@@ -20,10 +28,16 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def pair():
-    from transformers import PreTrainedTokenizerFast
+@pytest.fixture(scope="module", params=[E5_SMALL, MINILM])
+def pair(request):
+    """Ours and Hugging Face's tokenizer of one encoder. MiniLM's file pads and truncates every
+    text to 128 tokens by itself; both must leave that to the call's arguments."""
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
 
+    if request.param == MINILM:
+        theirs = AutoTokenizer.from_pretrained(_package_file(*_MINILM_DIR, what="MiniLM"),
+                                               model_max_length=512)
+        return load_encoder(MINILM)[1], theirs
     theirs = PreTrainedTokenizerFast(
         tokenizer_file=str(_package_file(*_E5_TOKENIZER, what="tokenizer")), bos_token="<s>",
         eos_token="</s>", unk_token="<unk>", pad_token="<pad>", mask_token="<mask>",

@@ -41,6 +41,10 @@ class SentenceSimilarity:
         e5 = encoder_name == E5_SMALL
         self.prefix, self.passage_prefix = (E5_PREFIX, E5_PASSAGE_PREFIX) if e5 else ("", "")
         self.batch_size = batch_size
+        # the longest input the encoder reads well; read now, as a span model's featurizer
+        # sharing this tokenizer lifts its limit (it cuts its own windows)
+        self.max_length = min(self.tokenizer.model_max_length,
+                              self.encoder.config.max_position_embeddings)
         self._labels: dict[str, torch.Tensor] = {}
 
     @torch.inference_mode()
@@ -53,7 +57,8 @@ class SentenceSimilarity:
         for start in range(0, len(order), self.batch_size):
             chunk = order[start:start + self.batch_size]
             batch = self.tokenizer([prefix + texts[i] for i in chunk], padding=True,
-                                   truncation=True, max_length=512, return_tensors="pt")
+                                   truncation=True, max_length=self.max_length,
+                                   return_tensors="pt")
             states = self.encoder(batch["input_ids"], batch["attention_mask"])
             pooled = mean_pool(states, batch["attention_mask"])
             out[chunk] = torch.nn.functional.normalize(pooled, dim=-1)

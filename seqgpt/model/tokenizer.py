@@ -25,6 +25,10 @@ class FastTokenizer:
     def __init__(self, path: str | Path, *, cls: str, sep: str, pad: str, unk: str,
                  mask: str, model_max_length: int) -> None:
         self._tokenizer = Tokenizer.from_file(str(path))
+        # A file may carry its own padding and truncation (all-MiniLM-L6-v2's pads every text
+        # to 128 tokens); as with Hugging Face's tokenizer, the call's arguments decide.
+        self._tokenizer.no_padding()
+        self._tokenizer.no_truncation()
         self.model_max_length = model_max_length
         found = {name: self._tokenizer.token_to_id(token)
                  for name, token in (("cls", cls), ("sep", sep), ("pad", pad), ("unk", unk),
