@@ -2,11 +2,13 @@
 
     python benchmarks/inference_options.py --model runs/l5 --limit 100
 
-The extraction threshold (mean F1 over the extraction sets), the single-label blend weight
-of E5's text-label cosine (``similarity_weight``, mean accuracy over the classification sets)
-and, for a model with an answer reader, the ``answer_threshold`` (mean token F1 over the
-reading-comprehension sets, unanswerable questions right only when unanswered) are tried on a
-grid. The samples come from the split each dataset does *not* report on
+The extraction threshold (mean F1 over the extraction sets), the share of MiniLM's cosine
+beside E5's for English texts (``minilm_weight``), then the single-label blend weight of that
+cosine term (``similarity_weight``; both by mean accuracy over the classification sets, among
+the values that keep held-in intent accuracy, ATIS and SNIPS dev, within 3 points of the
+folder's current value) and, for a model with an answer reader, the ``answer_threshold``
+(mean token F1 over the reading-comprehension sets, unanswerable questions right only when
+unanswered) are tried on a grid. The samples come from the split each dataset does *not* report on
 (:mod:`seqgpt.train.devset`), so the reported zero-shot table is never what the options were
 picked on. For a model with a relation reader, ``relation_threshold`` (the reader probability
 that ``relations()`` reads as 0.5) is picked on relation F1 over CoNLL04 and ADE valid
@@ -28,7 +30,7 @@ from typing import Any
 import seqgpt
 from seqgpt.data import registry
 from seqgpt.data.registry import ZERO_SHOT_DEV
-from seqgpt.evaluate.runner import evaluate
+from seqgpt.evaluate.runner import evaluate, sample
 from seqgpt.evaluate.tasks import answer_scores, evaluate_dataset, mrc_questions
 from seqgpt.train.devset import (
     GRID,
@@ -39,6 +41,14 @@ from seqgpt.train.devset import (
 )
 
 WEIGHTS = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+MINILM_WEIGHTS = (0.0, 0.3, 0.5, 0.7, 1.0)
+#: held-in label sets (the dev splits of trained-on intent sets) that guard the classification
+#: options: a value is not picked where their mean accuracy falls more than GUARD_DROP points
+#: below the folder's current value, as the zero-shot selection means move by tenths
+GUARD_SETS = (("slu_sz128/atis-2", "dev"), ("slu_sz128/snips", "dev"))
+GUARD_DROP = 3.0
+OPTIONS = ("threshold", "minilm_weight", "similarity_weight", "answer_threshold",
+           "relation_threshold")
 ANSWER_GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 RELATION_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
 #: (dataset, split): held-out splits of trained-on joint sets, and names never trained on
@@ -123,11 +133,36 @@ def relation_f1_by_threshold(nlu: seqgpt.Model, limit: int, seed: int,
     return out
 
 
-def show(name: str, results: dict[float, tuple[float, dict[str, float]]]) -> float:
+def guard_instances(limit: int, seed: int) -> list:
+    """Single-label classification instances of :data:`GUARD_SETS` (held-in intents)."""
+    out = []
+    for name, split in GUARD_SETS:
+        found = [i for i in registry.read(name, split) if i.task == "classify"]
+        out += sample(found, limit, seed, name)
+    return out
+
+
+def guarded(name: str, results: dict[float, tuple[float, dict[str, float]]],
+            guard: dict[float, tuple[float, dict[str, float]]], current: float
+            ) -> dict[float, tuple[float, dict[str, float]]]:
+    """``results`` without the values whose held-in guard mean falls more than
+    :data:`GUARD_DROP` points below the guard at the folder's ``current`` value (printed)."""
+    show(f"{name} (held-in guard)", guard, pick=False)
+    floor = guard[current][0] - GUARD_DROP
+    kept = {value: row for value, row in results.items() if guard[value][0] >= floor}
+    print(f"guard: {name} values kept (guard mean >= {floor:.1f}, the folder's {current} less "
+          f"{GUARD_DROP}): {', '.join(str(v) for v in kept)}")
+    return kept
+
+
+def show(name: str, results: dict[float, tuple[float, dict[str, float]]],
+         pick: bool = True) -> float:
     datasets = sorted(next(iter(results.values()))[1])
     print(f"\n{name:22}" + "".join(f"{d[:12]:>13}" for d in datasets) + f"{'mean':>8}")
     for value, (mean, rows) in results.items():
         print(f"{value:<22}" + "".join(f"{rows[d]:13.1f}" for d in datasets) + f"{mean:8.1f}")
+    if not pick:
+        return float("nan")
     own = {d: max(rows[d] for _, rows in results.values()) for d in datasets}
     bound = sum(own.values()) / len(own)
     print(f"{'each at its own best':22}" + "".join(f"{own[d]:13.1f}" for d in datasets)
@@ -144,28 +179,38 @@ def main() -> int:
     parser.add_argument("--data", default=",".join(sorted(ZERO_SHOT_DEV)))
     parser.add_argument("--limit", type=int, default=100, help="instances per dataset")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--only", choices=("threshold", "similarity_weight", "answer_threshold",
-                                           "relation_threshold"),
-                        default=None, help="pick only this option")
+    parser.add_argument("--only", default=None,
+                        help=f"pick only these (comma-separated among {', '.join(OPTIONS)})")
     args = parser.parse_args()
+    only = set(args.only.split(",")) if args.only else set(OPTIONS)
+    if only - set(OPTIONS):
+        parser.error(f"--only: unknown option(s) {', '.join(sorted(only - set(OPTIONS)))}; "
+                     f"choose among {', '.join(OPTIONS)}")
     nlu = seqgpt.load(args.model)
     instances = selection_instances([n for n in args.data.split(",") if n], args.limit,
                                     args.seed)
     extract = [i for i in instances if i.task == "extract"]
     single = [i for i in instances if i.task == "classify" and len(i.gold) == 1]
     chosen = {}
-    if extract and args.only in (None, "threshold"):
+    if extract and "threshold" in only:
         chosen["threshold"] = show("threshold", f1_by_threshold(nlu, extract))
-    if single and args.only in (None, "similarity_weight"):
-        chosen["similarity_weight"] = show(
-            "similarity_weight", mean_by_option(nlu, single, "similarity_weight", WEIGHTS))
+    guard = guard_instances(args.limit, args.seed) if single else []
+    for name, grid in (("minilm_weight", MINILM_WEIGHTS), ("similarity_weight", WEIGHTS)):
+        # minilm_weight first, at the folder's blend weight; the blend weight then with it
+        if single and name in only:
+            current = getattr(nlu.backend.options, name)
+            grid = tuple(sorted({*grid, current}))
+            results = guarded(name, mean_by_option(nlu, single, name, grid),
+                              mean_by_option(nlu, guard, name, grid), current)
+            chosen[name] = show(name, results)
+            nlu.backend.options = nlu.backend.options.updated({name: chosen[name]})
     mrc = [i for i in extract if registry.get(i.dataset).kind == "mrc"]
     if mrc and getattr(nlu.backend, "reads_answers", False) \
-            and args.only in (None, "answer_threshold"):
+            and "answer_threshold" in only:
         chosen["answer_threshold"] = show(
             "answer_threshold", answer_f1_by_threshold(nlu, mrc, ANSWER_GRID))
     if getattr(nlu.backend, "model", None) is not None and nlu.backend.model.relations_state \
-            and args.only in (None, "relation_threshold"):
+            and "relation_threshold" in only:
         chosen["relation_threshold"] = show(
             "relation_threshold",
             relation_f1_by_threshold(nlu, args.limit, args.seed, RELATION_GRID))

@@ -247,6 +247,14 @@ def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> Non
     assert '"answer_threshold": 0.3' in text.split("## Training")[0]  # the options line too
     with pytest.raises(SeqGPTError, match="answer_threshold must be a number"):
         refresh_card(out, None, None, inference={"answer_threshold": 3})
+    # the second sentence encoder gets its line under the options, once, and loses it at 0
+    for weight in (0.3, 0.4):
+        base = refresh_card(out, None, None, inference={"minilm_weight": weight}).read_text()
+        base = base.split("## Training")[0]
+        assert base.count("also reads `all-MiniLM-L6-v2`") == 1
+        assert f"takes {weight} of the blend's cosine term" in base
+    base = refresh_card(out, None, None, inference={"minilm_weight": 0}).read_text()
+    assert "all-MiniLM-L6-v2" not in base
 
 
 def test_a_continued_model_keeps_the_sections_of_its_unchanged_readers(tmp_path: Path) -> None:

@@ -64,6 +64,29 @@ def test_single_label_scores_are_a_distribution_multi_label_scores_are_not(
     assert head_only.scores == multi.scores
 
 
+def test_minilm_shares_the_cosine_term_only_for_english_texts_and_labels(
+        nlu: seqgpt.Model) -> None:
+    from seqgpt.encoders import minilm_reads
+
+    assert minilm_reads("Book a table, s'il vous plait") and minilm_reads("2024-05-03 !!")
+    assert not minilm_reads("Le café était très bon") and not minilm_reads("阿里巴巴在杭州")
+    labels = ["travel", "cooking", "banking"]
+    english, chinese = "Book me a flight to Paris.", "帮我订一张去巴黎的机票。"
+    e5_alone = nlu.classify([english, chinese], labels, minilm_weight=0.0)
+    shared = nlu.classify([english, chinese], labels, minilm_weight=0.5)
+    minilm = nlu.backend.minilm([english], labels)[0]
+    assert minilm.argmax().item() == 0  # MiniLM alone knows where a flight belongs
+    assert shared[0].scores != pytest.approx(e5_alone[0].scores, abs=1e-4)
+    assert shared[0].labels == ["travel"]
+    # a Chinese text, or any label MiniLM cannot read, keeps E5's cosines alone
+    assert shared[1].scores == pytest.approx(e5_alone[1].scores, abs=1e-4)
+    mixed = ["travel", "烹饪", "banking"]
+    assert nlu.classify(english, mixed, minilm_weight=0.5).scores == pytest.approx(
+        nlu.classify(english, mixed, minilm_weight=0.0).scores, abs=1e-4)
+    with pytest.raises(seqgpt.SeqGPTError, match="minilm_weight must be a number in"):
+        nlu.classify(english, labels, minilm_weight=2)
+
+
 def test_many_labels_are_read_in_one_pass_and_still_ranked(nlu: seqgpt.Model) -> None:
     labels = [f"unrelated topic {i}" for i in range(40)] + ["travel", "cooking", "banking"]
     texts = ["Book me a flight to Paris and a hotel near the station.",

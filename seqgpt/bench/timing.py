@@ -12,6 +12,7 @@ import torch
 from seqgpt.api import Model
 from seqgpt.bench.samples import CLASSIFY_LABELS
 from seqgpt.bench.subject import compact_backend
+from seqgpt.encoders import minilm_reads
 from seqgpt.model.spans import collate
 
 
@@ -70,18 +71,24 @@ def forward(module: Callable[..., object], batches: list[dict[str, torch.Tensor]
 
 
 def sentence_floor(nlu: Model, texts: list[str]) -> Callable[[], None]:
-    """The sentence encoder's forward over ``texts``: single-label classify's second pass when
-    the model blends in text-label similarity (nothing to do when it does not)."""
+    """The sentence encoders' forward over ``texts``: single-label classify's second pass when
+    the model blends in text-label similarity, and its third (MiniLM) when ``minilm_weight``
+    shares the cosine term for English texts (nothing to do when it does not blend)."""
     backend = compact_backend(nlu)
     if not getattr(backend.options, "similarity_weight", 0):
         return lambda: None
-    similarity = backend.similarity
-    similarity(texts[:1], CLASSIFY_LABELS)  # load it, outside the timing
-    queries = sorted((similarity.prefix + t for t in texts), key=len)
-    batches = [dict(similarity.tokenizer(queries[i:i + similarity.batch_size], padding=True,
-                                         return_tensors="pt"))
-               for i in range(0, len(queries), similarity.batch_size)]
-    return forward(similarity.encoder, batches)
+    encoders = [backend.similarity]
+    if backend.options.minilm_weight and all(minilm_reads(t) for t in texts):
+        encoders.append(backend.minilm)
+    passes = []
+    for similarity in encoders:
+        similarity(texts[:1], CLASSIFY_LABELS)  # load it, outside the timing
+        queries = sorted((similarity.prefix + t for t in texts), key=len)
+        batches = [dict(similarity.tokenizer(queries[i:i + similarity.batch_size],
+                                             padding=True, return_tensors="pt"))
+                   for i in range(0, len(queries), similarity.batch_size)]
+        passes.append(forward(similarity.encoder, batches))
+    return chain(*passes)
 
 
 def chain(*calls: Callable[[], None]) -> Callable[[], None]:

