@@ -146,6 +146,8 @@ def test_real_model_in_a_blank_pipeline() -> None:
     doc = nlp("Tim Cook visited Beijing.")
     assert [(e.text, e.label_) for e in doc.ents] == [("Tim Cook", "person"), ("Beijing", "city")]
     assert set(doc.cats) == {"travel", "cooking"} and all(0 <= v <= 1 for v in doc.cats.values())
+    # not this sentence: to MiniLM's share of the cosines "Tim Cook" is about cooking (a tie)
+    doc = nlp("We flew to Beijing and spent a week touring the city.")
     assert doc.cats["travel"] > doc.cats["cooking"]
     zh = spacy.blank("zh")
     zh.add_pipe("seqgpt_ner", config={"labels": ["人物", "城市"]})
