@@ -298,6 +298,11 @@ def _minilm(folder: Path, layers: int | None, word_embeddings: torch.Tensor | No
     return model.eval(), tokenizer
 
 
+def input_limit(model: Bert, tokenizer: FastTokenizer) -> int:
+    """The most tokens ``model`` reads well: its tokenizer's limit, within its positions."""
+    return min(tokenizer.model_max_length, model.config.max_position_embeddings)
+
+
 def minilm_reads(text: str) -> bool:
     """Whether all-MiniLM-L6-v2, trained on English only, can read ``text``: at least 99 % of
     its letters are ASCII (or it has none)."""
@@ -317,7 +322,7 @@ def embed(model: Bert, tokenizer: FastTokenizer, texts: list[str],
     """L2-normalised mean-pooled sentence embeddings, shape (len(texts), hidden); texts are
     cut at ``max_length`` tokens (default: the longest the encoder was trained to read)."""
     out = []
-    longest = min(tokenizer.model_max_length, model.config.max_position_embeddings)
+    longest = input_limit(model, tokenizer)
     for i in range(0, len(texts), batch_size):
         batch = tokenizer(texts[i:i + batch_size], padding=True, truncation=True,
                           max_length=max_length or longest, return_tensors="pt")

@@ -12,7 +12,14 @@ from __future__ import annotations
 
 import torch
 
-from seqgpt.encoders import E5_PASSAGE_PREFIX, E5_PREFIX, E5_SMALL, load_encoder, mean_pool
+from seqgpt.encoders import (
+    E5_PASSAGE_PREFIX,
+    E5_PREFIX,
+    E5_SMALL,
+    input_limit,
+    load_encoder,
+    mean_pool,
+)
 from seqgpt.errors import SeqGPTError
 
 
@@ -43,8 +50,7 @@ class SentenceSimilarity:
         self.batch_size = batch_size
         # the longest input the encoder reads well; read now, as a span model's featurizer
         # sharing this tokenizer lifts its limit (it cuts its own windows)
-        self.max_length = min(self.tokenizer.model_max_length,
-                              self.encoder.config.max_position_embeddings)
+        self.max_length = input_limit(self.encoder, self.tokenizer)
         self._labels: dict[str, torch.Tensor] = {}
 
     @torch.inference_mode()

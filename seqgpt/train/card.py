@@ -287,14 +287,13 @@ def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,
         CompactOptions().updated(config["inference"])  # refuse a bad option before writing
         (folder / CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False),
                                      encoding="utf-8")
-        pieces = [re.sub(r"(?m)^(- default inference options: )`[^`]*`",
-                         lambda m: m.group(1) + f"`{json.dumps(config['inference'])}`", piece)
-                  for piece in pieces]
-        pieces = [re.sub(rf"(?m)^{re.escape(_MINILM_LINE)}.*\n", "", piece) for piece in pieces]
-        pieces = [re.sub(r"(?m)^(- default inference options: .*\n)",
-                         lambda m: m.group(1) + "".join(
-                             line + "\n" for line in _minilm_line(config["inference"])),
-                         piece)
+        # the options line, and the second encoder's line under it (written, kept or dropped)
+        options_lines = (r"(?m)^(- default inference options: )`[^`]*`(.*\n)"
+                         rf"(?:{re.escape(_MINILM_LINE)}.*\n)?")
+        inference_now = config["inference"]
+        pieces = [re.sub(options_lines,
+                         lambda m: m.group(1) + f"`{json.dumps(inference_now)}`" + m.group(2)
+                         + "".join(line + "\n" for line in _minilm_line(inference_now)), piece)
                   for piece in pieces]
     fresh = {
         _ZERO_SHOT_HEAD: _scores_section(table) if table else None,
