@@ -154,7 +154,7 @@ def load(model: str | os.PathLike[str] | None = None, **options: Any) -> Model:
 
     - ``load()``: the embedded default, a compact extractor + classifier (offline, CPU-fast).
       Options: ``threshold``, ``label_threshold``, ``nested``, ``multi_label``,
-      ``similarity_weight``, ``minilm_weight``, ``head_logit_floor``, ``cosine_floor``,
+      ``similarity_weight``, ``minilm_weight``, ``span_typing_weight``, ``cosine_floor``,
       ``outer_span_ratio``, ``outer_span_max_inner``, ``answer_threshold``,
       ``relation_threshold``, ``symbol_spans``, ``batch_size``, ``max_labels_per_pass``,
       ``bfloat16`` (faster on CPUs with AVX512-BF16 or AMX; ``seqgpt bench`` shows whether

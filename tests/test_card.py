@@ -253,6 +253,9 @@ def test_refresh_adds_the_answer_reader_and_its_threshold(tmp_path: Path) -> Non
         base = base.split("## Training")[0]
         assert base.count("also reads `all-MiniLM-L6-v2`") == 1
         assert f"takes {weight} of the blend's cosine term" in base
+    assert "span typing" not in base
+    typed = refresh_card(out, None, None, inference={"span_typing_weight": 0.4}).read_text()
+    assert typed.split("## Training")[0].count("extract's span typing the same term") == 1
     base = refresh_card(out, None, None, inference={"minilm_weight": 0}).read_text()
     assert "all-MiniLM-L6-v2" not in base
 

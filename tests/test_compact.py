@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -159,6 +161,14 @@ def test_save_and_load_roundtrip(tiny_compact: Model, tmp_path: Path, monkeypatc
     a = tiny_compact.classify(text, ["x", "y"]).scores
     b = loaded.classify(text, ["x", "y"]).scores
     assert a == pytest.approx(b, abs=2e-3)  # fp16 storage
+    # a folder written before an option was retired still loads; a caller passing it is told
+    config = json.loads((tmp_path / "seqgpt_config.json").read_text())
+    config["inference"] = {"threshold": 0.3, "head_logit_floor": 0.78}
+    (tmp_path / "seqgpt_config.json").write_text(json.dumps(config))
+    older = CompactBackend.from_folder(tmp_path)
+    assert older.options.threshold == 0.3
+    with pytest.raises(SeqGPTError, match="option 'head_logit_floor' was retired: the single"):
+        Model(older).classify(text, ["x", "y"], head_logit_floor=0.78)
     (tmp_path / "seqgpt_config.json").write_text("{}")
     with pytest.raises(SeqGPTError, match="not a seqgpt compact model config"):
         CompactBackend.from_folder(tmp_path)
@@ -314,7 +324,7 @@ def test_multi_label_classify_has_its_own_threshold(tiny_compact: Model) -> None
 def test_a_threshold_sweep_scores_once_and_matches_fresh_passes(
         tiny_compact: Model, monkeypatch: pytest.MonkeyPatch) -> None:
     from seqgpt.evaluate.runner import evaluate
-    from seqgpt.train.devset import results_by_threshold, threshold_on
+    from seqgpt.train.devset import results_by_option, threshold_on
 
     backend = tiny_compact.backend
     texts = ["Tim Cook visited Beijing.", "Angela Merkel met Apple in Paris.",
@@ -332,7 +342,7 @@ def test_a_threshold_sweep_scores_once_and_matches_fresh_passes(
     score = CompactBackend._score
     monkeypatch.setattr(CompactBackend, "_score",
                         lambda self, *a, **k: calls.append(1) or score(self, *a, **k))
-    swept = results_by_threshold(backend, instances, grid)
+    swept = results_by_option(backend, instances, "threshold", grid)
     assert len(calls) == 1  # one batch of three texts, scored once for the whole grid
     found = []
     for threshold in grid:
@@ -355,3 +365,17 @@ def test_spans_of_only_symbols_are_dropped_unless_asked(tiny_compact: Model) -> 
     assert {"@", "--", "😀", "!"} <= {s.text for s in kept.spans}
     with pytest.raises(SeqGPTError, match="symbol_spans must be true or false"):
         tiny_compact.extract(text, ["person"], symbol_spans="yes")
+
+
+def test_the_blend_lets_a_sure_head_keep_its_label_and_an_unsure_one_defer() -> None:
+    from seqgpt.backends.compact import _blend
+
+    cosines = torch.tensor([[-1.0, 1.0, 0.0]] * 2)  # standardised: the encoders prefer label 1
+    sure = [0.98, 0.01, 0.01]  # logits about 3.9, -4.6, -4.6: a label set it was trained on
+    unsure = [0.08, 0.05, 0.05]  # every label low, label 0 barely ahead
+    scores = _blend(torch.tensor([sure, unsure]), cosines, 0.8)
+    assert scores.argmax(-1).tolist() == [0, 1]
+    assert torch.allclose(scores.sum(-1), torch.ones(2))
+    # a label the head did not read (nan) ranks as its text's lowest head term
+    unread = _blend(torch.tensor([[0.9, float("nan"), 0.1]]), torch.zeros(1, 3), 0.0)
+    assert unread[0, 1] == pytest.approx(unread[0, 2])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
 import seqgpt
 
@@ -85,6 +86,47 @@ def test_minilm_shares_the_cosine_term_only_for_english_texts_and_labels(
         nlu.classify(english, mixed, minilm_weight=0.0).scores, abs=1e-4)
     with pytest.raises(seqgpt.SeqGPTError, match="minilm_weight must be a number in"):
         nlu.classify(english, labels, minilm_weight=2)
+
+
+def test_span_typing_moves_labels_never_spans(nlu: seqgpt.Model) -> None:
+    texts = ["Barack Obama flew to Paris with a vial of sarin gas.",
+             "The rebels fired an AK-47 at the convoy near Mosul on Tuesday.",
+             "阿里巴巴集团于1999年在杭州成立，创始人是马云。"]
+    labels = ["person", "place", "weapon", "substance", "date", "组织"]
+    head = nlu.extract(texts, labels, span_typing_weight=0.0)
+    cosine = nlu.extract(texts, labels, span_typing_weight=1.0)
+    changed = 0
+    for plain, typed in zip(head, cosine, strict=True):
+        # the same spans with the same scores: only a label can change
+        assert [(s.start, s.end, s.score) for s in plain.spans] == \
+            [(s.start, s.end, s.score) for s in typed.spans]
+        for span, before in zip(typed.spans, plain.spans, strict=True):
+            term = nlu.backend.cosine_term([span.text], labels, nlu.backend.options)[0]
+            assert span.label == labels[int(term.argmax())]  # weight 1: the cosine term alone
+            changed += span.label != before.label
+    assert changed  # the cosine and the head disagree somewhere, else this tests nothing
+    # at the default weight, spans whose head lead no cosine could close skip the encoders:
+    # the labels are still those of the blend over every span
+    from seqgpt.backends.compact import TYPING_FLOOR, _blend
+
+    backend, weight = nlu.backend, 0.4
+    found = backend.candidates(texts, labels, backend.options.updated(
+        {"threshold": TYPING_FLOOR}))
+    for result, scores in zip(nlu.extract(texts, labels, span_typing_weight=weight), found,
+                              strict=True):
+        for span in result.spans:
+            head = torch.tensor([[scores.get((span.start, span.end, label), TYPING_FLOOR)
+                                  for label in labels]])
+            term = backend.cosine_term([span.text], labels, backend.options)
+            assert span.label == labels[int(_blend(head, term, weight).argmax())]
+    # the order the labels come in changes nothing, and one label leaves nothing to choose
+    shuffled = nlu.extract(texts, labels[::-1], span_typing_weight=0.5)
+    assert [r.spans for r in shuffled] == [r.spans for r in nlu.extract(
+        texts, labels, span_typing_weight=0.5)]
+    alone = nlu.extract(texts, ["person"], span_typing_weight=1.0)
+    assert alone == nlu.extract(texts, ["person"], span_typing_weight=0.0)
+    with pytest.raises(seqgpt.SeqGPTError, match="span_typing_weight must be a number in"):
+        nlu.extract(texts, labels, span_typing_weight=1.5)
 
 
 def test_many_labels_are_read_in_one_pass_and_still_ranked(nlu: seqgpt.Model) -> None:

@@ -267,6 +267,29 @@ def test_event_arguments_use_the_event_text_and_stay_in_the_sentence() -> None:
         "buyer": ["Apple"], "target": ["Beats"], "price": ["$3 billion"], "date": []}
 
 
+def test_events_ask_a_span_typing_model_to_leave_typing_to_its_head() -> None:
+    class Recording(Scripted):
+        def extract(self, texts: list[str], labels: list[str],
+                    **options: Any) -> list[Extraction]:
+            self.options = [*getattr(self, "options", []), options]
+            return super().extract(texts, labels, **options)
+
+    class Typing(Recording):
+        """Like the compact backend, it can re-type spans by their words."""
+
+        def typed(self) -> None: ...
+
+    phrases = {"acquisition": ["bought"], "buyer": ["Apple"]}
+    schema = {"acquisition": ["buyer"]}
+    typing, chosen, plain = Typing(phrases), Typing(phrases), Recording(phrases)
+    seqgpt.Model(typing).events("Apple bought Beats.", schema, threshold=0.3)
+    assert typing.options == [{"span_typing_weight": 0.0, "threshold": 0.3}] * 2
+    seqgpt.Model(chosen).events("Apple bought Beats.", schema, span_typing_weight=0.5)
+    assert chosen.options == [{"span_typing_weight": 0.5}] * 2  # the caller's choice stands
+    seqgpt.Model(plain).events("Apple bought Beats.", schema, threshold=0.3)
+    assert plain.options == [{"threshold": 0.3}] * 2  # no option a backend cannot read
+
+
 def test_answers_use_the_question_as_label_and_can_be_none() -> None:
     context = "Tim Cook visited Beijing."
     question = "Who visited, and where?"

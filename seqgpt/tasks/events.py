@@ -72,6 +72,12 @@ def events(model: Model, text: str | list[str], schema: Mapping[str, Sequence[st
     extracts the arguments of all its triggers. ``options`` go to every ``extract`` call."""
     batch, single = common.texts(text)
     roles = check_schema(schema)
+    # An event's type and an argument's role are read from the sentence, not from the words
+    # of the span alone: where the model can re-type spans by their words (the compact
+    # model's span typing), its span head alone names them (phee's selection split, 200
+    # sentences: argument F1 19.5 without span typing, 16.4 with it)
+    if hasattr(model.backend, "typed"):
+        options = {"span_typing_weight": 0.0, **options}
     triggers = model.extract(batch, list(roles), **options)
     results = [EventExtraction(t) for t in batch]
     # Per event type: composed text -> (length of the sentence in it, the events it serves);

