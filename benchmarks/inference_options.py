@@ -53,7 +53,7 @@ GUARD_SETS = (("slu_sz128/atis-2", "dev"), ("slu_sz128/snips", "dev"))
 GUARD_DROP = 3.0
 #: the held-in extraction set guarding ``span_typing_weight``, with a tighter drop: the
 #: project's held-in target (conll2003 test F1 >= 80) sat 0.6 above the default model's
-EXTRACTION_GUARD = ("conll2003", "dev")
+EXTRACTION_GUARD = (("conll2003", "dev"),)
 EXTRACTION_GUARD_DROP = 1.0
 OPTIONS = ("threshold", "span_typing_weight", "minilm_weight", "similarity_weight",
            "answer_threshold", "relation_threshold")
@@ -142,20 +142,14 @@ def relation_f1_by_threshold(nlu: seqgpt.Model, limit: int, seed: int,
     return out
 
 
-def guard_instances(limit: int, seed: int) -> list:
-    """Single-label classification instances of :data:`GUARD_SETS` (held-in intents)."""
+def guard_instances(sets: tuple[tuple[str, str], ...], task: str, limit: int,
+                    seed: int) -> list:
+    """``limit`` seeded ``task`` instances of each held-in ``(dataset, split)`` of ``sets``."""
     out = []
-    for name, split in GUARD_SETS:
-        found = [i for i in registry.read(name, split) if i.task == "classify"]
+    for name, split in sets:
+        found = [i for i in registry.read(name, split) if i.task == task]
         out += sample(found, limit, seed, name)
     return out
-
-
-def extraction_guard_instances(limit: int, seed: int) -> list:
-    """Extraction instances of :data:`EXTRACTION_GUARD` (held-in NER)."""
-    name, split = EXTRACTION_GUARD
-    found = [i for i in registry.read(name, split) if i.task == "extract"]
-    return sample(found, limit, seed, name)
 
 
 def guarded(name: str, results: dict[float, tuple[float, dict[str, float]]],
@@ -216,7 +210,7 @@ def main() -> int:
         # label names the head knows: there its own typing is the one to keep
         current = nlu.backend.options.span_typing_weight
         grid = tuple(sorted({*TYPING_WEIGHTS, current}))
-        guard_ner = extraction_guard_instances(args.limit, args.seed)
+        guard_ner = guard_instances(EXTRACTION_GUARD, "extract", args.limit, args.seed)
         results = guarded("span_typing_weight",
                           f1_by_option(nlu, extract, "span_typing_weight", grid),
                           f1_by_option(nlu, guard_ner, "span_typing_weight", grid), current,
@@ -224,7 +218,7 @@ def main() -> int:
         chosen["span_typing_weight"] = show("span_typing_weight", results)
         nlu.backend.options = nlu.backend.options.updated(
             {"span_typing_weight": chosen["span_typing_weight"]})
-    guard = guard_instances(args.limit, args.seed) if single else []
+    guard = guard_instances(GUARD_SETS, "classify", args.limit, args.seed) if single else []
     for name, grid in (("minilm_weight", MINILM_WEIGHTS), ("similarity_weight", WEIGHTS)):
         # minilm_weight first, at the folder's blend weight; the blend weight then with it
         if single and name in only:

@@ -5,6 +5,8 @@
     python benchmarks/zero_shot.py --model runs/new/best --previous runs/shipped --limit 200
     python benchmarks/zero_shot.py --model runs/new --previous default --split selection \
         --baseline none                                      # choose between models here
+    python benchmarks/zero_shot.py --previous default --previous-code 8d82c22 --limit 200
+                                    # a change of code: the previous model runs on its own code
 
 Each zero-shot dev dataset (never trained on) is scored on the split the project reports
 (test, else dev), ``--limit`` seeded instances per dataset and task; ``--split selection``
@@ -20,8 +22,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import seqgpt
 from seqgpt.data import registry
@@ -54,6 +60,33 @@ def score(model: seqgpt.Model, names: list[str], limit: int, seed: int,
     return scores
 
 
+def scored_by_revision(revision: str, model: str | None, names: list[str],
+                       args: argparse.Namespace) -> dict[str, float]:
+    """``model``'s scores (``None``: that revision's embedded default) by the code of git
+    ``revision``: this script, run from a temporary worktree of it in a subprocess, with the
+    same data, instances and settings. A change of code cannot reproduce the previous model
+    in this process, yet the table should still set the two side by side in one run."""
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as folder:
+        tree, scores = Path(folder) / "tree", Path(folder) / "scores.json"
+        subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", "-q", str(tree),
+                        revision], check=True)
+        try:
+            command = [sys.executable, str(tree / "benchmarks" / "zero_shot.py"),
+                       "--baseline", "none", "--data", ",".join(names), "--split", args.split,
+                       "--limit", str(args.limit), "--seed", str(args.seed),
+                       "--json", str(scores)]
+            if model:
+                command += ["--model", str(Path(model).resolve())]
+            env = {**os.environ, "PYTHONPATH": str(tree),
+                   "SEQGPT_DATA": str(registry.data_root())}
+            subprocess.run(command, check=True, cwd=tree, env=env)
+            return json.loads(scores.read_text(encoding="utf-8"))["model"]
+        finally:
+            subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)],
+                           check=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default=None, help="default: the embedded default model")
@@ -62,6 +95,10 @@ def main() -> int:
     parser.add_argument("--previous", default=None,
                         help="another model (e.g. the one shipped before; 'default': the "
                         "embedded default) scored in the same run")
+    parser.add_argument("--previous-code", default=None, metavar="REV",
+                        help="run --previous with the code of git revision REV (a temporary "
+                        "worktree, in a subprocess of this run): for a change of code that "
+                        "this code cannot reproduce the previous model with")
     parser.add_argument("--split", choices=("report", "selection"), default="report",
                         help="report: the splits the project reports (default); selection: "
                         "the zero-shot sets' selection splits, where models and options are "
@@ -71,6 +108,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", default=None, help="also write the numbers to this file")
     args = parser.parse_args()
+    if args.previous_code and not args.previous:
+        parser.error("--previous-code needs --previous (the model to run with that code)")
     names = [n for n in args.data.split(",") if n]
     table: dict = {"settings": {"limit": args.limit, "seed": args.seed, "data": names,
                                 "split": args.split, "date": time.strftime("%Y-%m-%d")}}
@@ -82,6 +121,9 @@ def main() -> int:
     titles = [title for title, _ in runs]
     for title, name in runs:
         print(f"{title}: {name or 'embedded default'}", file=sys.stderr)
+        if title == "previous" and args.previous_code:
+            table[title] = scored_by_revision(args.previous_code, name, names, args)
+            continue
         model = seqgpt.load(name)
         table[title] = score(model, names + list(HELD_IN), args.limit, args.seed,
                              selection=args.split == "selection")

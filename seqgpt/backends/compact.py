@@ -195,10 +195,11 @@ class CompactBackend:
         found = self.candidates(
             texts, labels,
             opts.updated({"threshold": min(opts.threshold, TYPING_FLOOR)}) if typing else opts)
-        chosen = [_decode({key: score for key, score in candidates.items()
-                           if score >= opts.threshold},
-                          opts.nested, opts.outer_span_ratio, opts.outer_span_max_inner)
-                  for candidates in found]
+        kept = found if not typing else [
+            {key: score for key, score in candidates.items() if score >= opts.threshold}
+            for candidates in found]
+        chosen = [_decode(candidates, opts.nested, opts.outer_span_ratio,
+                          opts.outer_span_max_inner) for candidates in kept]
         if typing:
             chosen = self.typed(texts, labels, chosen, found, opts)
         return [Extraction(text=text, labels=list(labels),
@@ -238,11 +239,11 @@ class CompactBackend:
         reach = weight * (2 * len(labels)) ** 0.5
         open_ = ((1 - weight) * (top2[:, 0] - top2[:, 1]) <= reach).nonzero().flatten().tolist()
         if open_:
-            names = sorted({texts[keys[k][0]][keys[k][1]:keys[k][2]] for k in open_})
+            words = [texts[t][s:e] for t, s, e in (keys[k] for k in open_)]
+            names = sorted(set(words))  # each distinct span text read once
             row = {name: n for n, name in enumerate(names)}
-            cosines = self.cosine_term(names, labels, opts)
-            rows = [row[texts[keys[k][0]][keys[k][1]:keys[k][2]]] for k in open_]
-            picks[open_] = _blend(head[open_], cosines[rows], weight).argmax(-1)
+            cosines = self.cosine_term(names, labels, opts)[[row[w] for w in words]]
+            picks[open_] = _blend(head[open_], cosines, weight).argmax(-1)
         order = iter(picks.tolist())
         return [[((s, e, labels[next(order)]), score) for (s, e, _), score in kept]
                 for kept in chosen]
