@@ -184,6 +184,32 @@ def test_refresh_adds_the_relation_reader(tmp_path: Path) -> None:
     assert (out / "relations.safetensors").is_file()
 
 
+def test_a_reader_trained_without_dev_sets_says_its_last_step_was_kept(tmp_path: Path) -> None:
+    run, data, scores = _run(tmp_path)
+    out = tmp_path / "shipped"
+    card = write_card(run, out, [data], scores)
+    reader = tmp_path / "relations"
+    reader.mkdir()
+    from safetensors.torch import save_file
+
+    save_file({"head.weight": torch.randn(1, 8).half(), "head.bias": torch.randn(1).half()},
+              str(reader / "relations.safetensors"))
+    (reader / "data.json").write_text(json.dumps({"semeval2010_task8": 9}))
+    (reader / "args.json").write_text(json.dumps({"steps": 800, "batch_size": 8,
+                                                  "train_layers": 4}))
+    # without dev sets (--dev '') a trainer logs each saved step's number as its "dev" score
+    (reader / "log.jsonl").write_text("\n".join(json.dumps(r) for r in [
+        {"step": 400, "dev": 400.0}, {"step": 800, "loss": 0.9, "questions_per_s": 8.1},
+        {"step": 800, "dev": 800.0}]))
+    refresh_card(out, None, None, readers={"relations": reader})
+    section = card.read_text().split("## Relation reader (`relations.safetensors`)")[1]
+    section = section.split("## Licences")[0]
+    assert "800 steps x 8 questions" in section and "8.1 questions/s" in section
+    assert "- kept: the last step, 800" in section
+    assert "best mean dev" not in section and "| step |" not in section
+    assert (out / "relations.safetensors").is_file()
+
+
 def test_refresh_mixes_a_continued_readers_last_step_with_the_one_it_replaces(
         tmp_path: Path) -> None:
     from safetensors.torch import load_file

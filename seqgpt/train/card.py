@@ -464,6 +464,8 @@ def _reader_section(run: Path, kind: _Reader, last: bool = False,
     sets = [r["dev_sets"] for r in log if "dev_sets" in r]
     rates = [r[f"{kind.unit}_per_s"] for r in log if f"{kind.unit}_per_s" in r]
     names = list(sets[0]) if sets else []
+    if not sets:  # trained without dev sets: its "dev" records are step numbers, the last kept
+        curve, last = [], True
     kept = max(curve, key=lambda c: c[1])[0] if curve else None  # the first best, as trained
     return [
         kind.head, "", kind.what.format(layers=args["train_layers"]), "",
@@ -478,11 +480,11 @@ def _reader_section(run: Path, kind: _Reader, last: bool = False,
           if last and log else []),
         *([f"- installed as {mix:g} x this reader + {1 - mix:g} x the reader it replaced in "
            "the folder (weight interpolation)"] if mix is not None else []),
-        "", f"Dev {kind.metric} (selection splits of the zero-shot dev sets and dev splits of "
-        "trained-on sets; never a reported split):", "",
-        "| step | " + " | ".join(names) + " | mean |", "|---|" + "---|" * (len(names) + 1),
-        *(f"| {step} | " + " | ".join(f"{row[n]:.1f}" for n in names) + f" | {mean:.1f} |"
-          for (step, mean), row in zip(curve, sets, strict=False)),
+        *(["", f"Dev {kind.metric} (selection splits of the zero-shot dev sets and dev splits "
+           "of trained-on sets; never a reported split):", "",
+           "| step | " + " | ".join(names) + " | mean |", "|---|" + "---|" * (len(names) + 1),
+           *(f"| {step} | " + " | ".join(f"{row[n]:.1f}" for n in names) + f" | {mean:.1f} |"
+             for (step, mean), row in zip(curve, sets, strict=False))] if sets else []),
         ""]
 
 
