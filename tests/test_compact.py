@@ -188,6 +188,39 @@ def test_classification_reads_the_text_and_label_tokens(tiny_compact: Model) -> 
         assert read == [featurizer.marker_id, *featurizer.label_ids(label)]
 
 
+def test_configs_keep_the_class_names_the_head_was_taught() -> None:
+    config = SpanModelConfig(class_names=("joy", "sadness"))
+    again = SpanModelConfig.from_dict(json.loads(json.dumps(config.to_dict())))
+    assert again == config and again.class_names == ("joy", "sadness")
+    assert SpanModelConfig.from_dict({"class_pooling": "mean"}).class_names is None
+
+
+def test_training_records_the_class_names_it_teaches(tiny_compact: Model, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from seqgpt.train.compact import Trainer, TrainingArgs, taught_class_names
+
+    texts = [AtomicInstance(text="I am so happy", task="classify", labels=["Joy ", "anger"],
+                            dataset="d", split="train", language="en", gold=["Joy "]),
+             AtomicInstance(text="premise\nhypothesis", task="classify",
+                            labels=["entailment", "neutral"], dataset="d", split="train",
+                            language="en", gold=["entailment"]),  # a pair text: its reader's
+             AtomicInstance(text="Paris", task="extract", labels=["city"], dataset="d",
+                            split="train", language="en", spans=[Span("city", "Paris", 0, 5)])]
+    assert taught_class_names(texts, ["sadness"]) == ("joy", "sadness")
+    model = tiny_compact.backend.model
+    start = model.config
+    try:
+        model.config = replace(start, class_names=("sadness",))
+        Trainer(model, texts, tmp_path / "a", TrainingArgs(steps=1))
+        assert model.config.class_names == ("joy", "sadness")
+        model.config = replace(start, class_names=None)  # a folder that never recorded them
+        Trainer(model, texts, tmp_path / "b", TrainingArgs(steps=1))
+        assert model.config.class_names is None
+    finally:
+        model.config = start
+
+
 def test_configs_saved_before_class_pooling_keep_the_cls_read_out() -> None:
     assert SpanModelConfig.from_dict({"max_width": 4}).class_pooling == "cls"
     assert SpanModelConfig.from_dict({"class_pooling": "mean"}).class_pooling == "mean"

@@ -88,6 +88,36 @@ def test_minilm_shares_the_cosine_term_only_for_english_texts_and_labels(
         nlu.classify(english, labels, minilm_weight=2)
 
 
+def test_the_head_counts_in_proportion_to_the_labels_it_was_taught(nlu: seqgpt.Model) -> None:
+    from dataclasses import replace
+
+    backend = nlu.backend
+    config = backend.model.config
+    assert config.class_names and "joy" in config.class_names  # the mixture's gold names
+    assert backend.familiarity(["Joy ", "sadness"]) == 1.0
+    text = "What does the abbreviation NASA stand for?"
+    unknown = ["answer is a person", "answer is a number", "answer is a place"]
+    assert backend.familiarity(unknown) == 0.0
+    # a label set the head was never taught is the sentence encoders' alone (no head pass)
+    alone = backend.cosine_term([text], unknown, backend.options)[0].softmax(-1)
+    assert list(nlu.classify(text, unknown).scores.values()) == pytest.approx(
+        alone.tolist(), abs=1e-4)
+    # half of a set taught: the head gets half of its share of the blend; a folder that
+    # records no class names gives the head its whole share, as before
+    mixed = ["joy", "sadness", "answer is a person", "answer is a number"]
+    assert backend.familiarity(mixed) == 0.5
+    gated = nlu.classify(text, mixed).scores
+    weight = backend.options.similarity_weight
+    try:
+        backend.model.config = replace(config, class_names=None)
+        assert backend.familiarity(mixed) == 1.0
+        assert gated == pytest.approx(nlu.classify(
+            text, mixed, similarity_weight=1 - (1 - weight) / 2).scores, abs=1e-4)
+        assert gated != pytest.approx(nlu.classify(text, mixed).scores, abs=1e-4)
+    finally:
+        backend.model.config = config
+
+
 def test_span_typing_moves_labels_never_spans(nlu: seqgpt.Model) -> None:
     texts = ["Barack Obama flew to Paris with a vial of sarin gas.",
              "The rebels fired an AK-47 at the convoy near Mosul on Tuesday.",

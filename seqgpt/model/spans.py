@@ -40,6 +40,10 @@ class SpanModelConfig:
     # attention sink: in the model trained with "cls", the text vector varied by under 1% from
     # text to text, so the text side carried nothing and sentiment or NLI could not be learnt.
     class_pooling: str = "mean"
+    # The class names (lower case) the classification head was taught as gold answers, which
+    # single-label classify trusts it on (``CompactBackend.familiarity``); training adds its
+    # data's. None: not recorded (folders written before it), the head is trusted throughout.
+    class_names: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         if self.class_pooling not in ("mean", "cls"):
@@ -51,7 +55,9 @@ class SpanModelConfig:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> SpanModelConfig:
         """A saved config; folders written before ``class_pooling`` existed read ``[CLS]``."""
-        return cls(**{"class_pooling": "cls", **raw})
+        names = raw.get("class_names")
+        return cls(**{"class_pooling": "cls", **raw,
+                      "class_names": None if names is None else tuple(names)})
 
 
 #: A text's token ids, its words (character offsets) and the token that holds each character.

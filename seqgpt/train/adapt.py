@@ -211,7 +211,9 @@ def _start_model(start: str | Path, base: str, layers: int):
     from seqgpt.model.spans import SpanModelConfig
 
     if str(start) == "scratch":
-        return compact.build(SpanModelConfig(base_encoder=base, encoder_layers=layers)), {}
+        # fresh heads know no class yet: the names training teaches them are recorded
+        return compact.build(SpanModelConfig(base_encoder=base, encoder_layers=layers,
+                                             class_names=())), {}
     folder = DEFAULT_MODEL if str(start) == "default" else Path(start).expanduser()
     if not (folder / compact.CONFIG).is_file():
         raise TrainError(f"--from {str(start)!r}: not a compact model folder (no "

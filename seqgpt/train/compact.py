@@ -233,6 +233,16 @@ def loss_fn(model: SpanModel, batch: dict[str, torch.Tensor], bfloat16: bool = F
             + class_weight * ((class_loss * class_mask).sum() / n_cls + softmax))
 
 
+def taught_class_names(instances: Sequence[AtomicInstance],
+                       known: Sequence[str] = ()) -> tuple[str, ...]:
+    """``known`` and the gold class names (lower case) of the classify instances whose text is
+    one line: what single-label classify reads the head for (pair and relation texts, which
+    hold a line break, go to readers of their own in a model folder that has them)."""
+    taught = {name.strip().lower() for i in instances
+              if i.task == "classify" and "\n" not in i.text for name in i.gold}
+    return tuple(sorted(taught | set(known)))
+
+
 class Trainer(StopsEarly):
     """Trains a :class:`SpanModel` on atomic instances; ``run()`` resumes by itself."""
 
@@ -255,6 +265,9 @@ class Trainer(StopsEarly):
         # on dev leaves the start model as the result.
         self.evaluate_start = evaluate_start
         self.inference, self.card = inference or {}, card or {}
+        if model.config.class_names is not None:
+            model.config = replace(model.config, class_names=taught_class_names(
+                [*instances, *self.replay], model.config.class_names))
         self.descriptions = documented_meanings() if args.description_rate else {}
         self.featurizer = Featurizer(model.tokenizer,
                                      replace(model.config, max_tokens=args.max_tokens),
