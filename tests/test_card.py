@@ -161,22 +161,29 @@ def test_write_card_ships_the_pair_reader(tmp_path: Path) -> None:
     assert "`ocnli`: CC BY-NC 2.0" in text  # its data's licences are listed with the mixture's
 
 
+def _relations_run(folder: Path, steps: int, data: dict[str, int],
+                   log: list[dict[str, object]]) -> Path:
+    """A finished relation-reader run folder: a random head, its data counts, settings, log."""
+    from safetensors.torch import save_file
+
+    folder.mkdir()
+    save_file({"head.weight": torch.randn(1, 8).half(), "head.bias": torch.randn(1).half()},
+              str(folder / "relations.safetensors"))
+    (folder / "data.json").write_text(json.dumps(data))
+    (folder / "args.json").write_text(json.dumps({"steps": steps, "batch_size": 8,
+                                                  "train_layers": 4}))
+    (folder / "log.jsonl").write_text("\n".join(json.dumps(r) for r in log))
+    return folder
+
+
 def test_refresh_adds_the_relation_reader(tmp_path: Path) -> None:
     run, data, scores = _run(tmp_path)
     out = tmp_path / "shipped"
     card = write_card(run, out, [data], scores)
-    reader = tmp_path / "relations"
-    reader.mkdir()
-    from safetensors.torch import save_file
-
-    save_file({"head.weight": torch.randn(1, 8).half(), "head.bias": torch.randn(1).half()},
-              str(reader / "relations.safetensors"))
-    (reader / "data.json").write_text(json.dumps({"semeval2010_task8": 9, "duie2_more": 4}))
-    (reader / "args.json").write_text(json.dumps({"steps": 300, "batch_size": 8,
-                                                  "train_layers": 4}))
-    (reader / "log.jsonl").write_text("\n".join(json.dumps(r) for r in [
+    reader = _relations_run(tmp_path / "relations", 300,
+                            {"semeval2010_task8": 9, "duie2_more": 4}, [
         {"step": 300, "loss": 1.2, "questions_per_s": 9.5},
-        {"dev_sets": {"fewrel": 30.0, "ade_re": 80.0}}, {"step": 300, "dev": 55.0}]))
+        {"dev_sets": {"fewrel": 30.0, "ade_re": 80.0}}, {"step": 300, "dev": 55.0}])
     refresh_card(out, None, None, readers={"relations": reader})
     section = card.read_text().split("## Relation reader (`relations.safetensors`)")[1]
     assert "top 4 layers" in section and "300 steps x 8 questions" in section
@@ -188,19 +195,10 @@ def test_a_reader_trained_without_dev_sets_says_its_last_step_was_kept(tmp_path:
     run, data, scores = _run(tmp_path)
     out = tmp_path / "shipped"
     card = write_card(run, out, [data], scores)
-    reader = tmp_path / "relations"
-    reader.mkdir()
-    from safetensors.torch import save_file
-
-    save_file({"head.weight": torch.randn(1, 8).half(), "head.bias": torch.randn(1).half()},
-              str(reader / "relations.safetensors"))
-    (reader / "data.json").write_text(json.dumps({"semeval2010_task8": 9}))
-    (reader / "args.json").write_text(json.dumps({"steps": 800, "batch_size": 8,
-                                                  "train_layers": 4}))
     # without dev sets (--dev '') a trainer logs each saved step's number as its "dev" score
-    (reader / "log.jsonl").write_text("\n".join(json.dumps(r) for r in [
+    reader = _relations_run(tmp_path / "relations", 800, {"semeval2010_task8": 9}, [
         {"step": 400, "dev": 400.0}, {"step": 800, "loss": 0.9, "questions_per_s": 8.1},
-        {"step": 800, "dev": 800.0}]))
+        {"step": 800, "dev": 800.0}])
     refresh_card(out, None, None, readers={"relations": reader})
     section = card.read_text().split("## Relation reader (`relations.safetensors`)")[1]
     section = section.split("## Licences")[0]
