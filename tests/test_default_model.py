@@ -160,9 +160,11 @@ def test_span_typing_moves_labels_never_spans(nlu: seqgpt.Model) -> None:
 
 
 def test_many_labels_are_read_in_one_pass_and_still_ranked(nlu: seqgpt.Model) -> None:
-    labels = [f"unrelated topic {i}" for i in range(40)] + ["travel", "cooking", "banking"]
+    # "joy" is a class the head was taught, so the head has a share of the blend and reads
+    labels = [f"unrelated topic {i}" for i in range(40)] + ["travel", "cooking", "banking", "joy"]
     texts = ["Book me a flight to Paris and a hotel near the station.",
              "How long should I bake the bread, and at what temperature?"]
+    assert 0 < nlu.backend.familiarity(labels) < 1
     results = nlu.classify(texts, labels)
     assert [r.labels for r in results] == [["travel"], ["cooking"]]
     for r in results:
@@ -173,9 +175,11 @@ def test_many_labels_are_read_in_one_pass_and_still_ranked(nlu: seqgpt.Model) ->
         text, group)
     try:
         nlu.classify(texts[:1], labels)
+        assert len(passes) == 1 and len(passes[0]) == nlu.backend.options.max_labels_per_pass
+        nlu.classify(texts[:1], labels[:-1])  # none of them taught: the cosines alone
     finally:
         del nlu.backend.featurizer.windows
-    assert len(passes) == 1 and len(passes[0]) == nlu.backend.options.max_labels_per_pass
+    assert len(passes) == 1
 
 
 def test_bfloat16_option_gives_the_same_answers_with_close_scores(nlu: seqgpt.Model) -> None:
