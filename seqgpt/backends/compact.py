@@ -156,7 +156,6 @@ class CompactBackend:
         self._pairs: PairClassifier | None = None
         self._qa: QAReader | None = None
         self._relations: RelationReader | None = None
-        self._class_names: tuple[tuple[str, ...], frozenset[str]] | None = None
 
     @classmethod
     def from_folder(cls, folder: Path, **options: Any) -> CompactBackend:
@@ -309,10 +308,12 @@ class CompactBackend:
                     texts, cast(list[tuple[str, str, str]], pairs), labels, opts)
         blend = not opts.multi_label and opts.similarity_weight > 0 and len(labels) > 1
         cosines = self.cosine_term(texts, labels, opts) if blend else None
-        # the head's share of the blend, in proportion to how much of the set it was taught
-        weight = 1 - (1 - opts.similarity_weight) * self.familiarity(labels)
-        if cosines is not None and weight >= 1:  # a set the head never learned: no head pass
-            return _answers(texts, labels, cosines.softmax(-1), opts)
+        weight = opts.similarity_weight
+        if cosines is not None:
+            # the head's share of the blend, in proportion to how much of the set it was taught
+            weight = 1 - (1 - weight) * self.familiarity(labels)
+            if weight >= 1:  # a set the head never learned: no head pass
+                return _answers(texts, labels, cosines.softmax(-1), opts)
         read = [list(range(len(labels)))] * len(texts)
         if cosines is not None and len(labels) > opts.max_labels_per_pass:
             # Many labels: the head reads only those the sentence encoders rank highest, in
@@ -345,9 +346,7 @@ class CompactBackend:
         names = self.model.config.class_names
         if names is None or not labels:
             return 1.0
-        if self._class_names is None or self._class_names[0] is not names:
-            self._class_names = (names, frozenset(names))
-        known = self._class_names[1]
+        known = frozenset(names)  # a few hundred names: nothing beside the encoder passes
         return sum(label.strip().lower() in known for label in labels) / len(labels)
 
     def _classify_pairs(self, texts: list[str], labels: list[str],
