@@ -52,6 +52,14 @@ def test_sensible_answers_in_english_and_chinese(nlu: seqgpt.Model) -> None:
     assert c.labels == ["location"]
 
 
+def test_an_opinion_question_gets_a_clause_and_a_factoid_question_a_span(
+        nlu: seqgpt.Model) -> None:
+    review = "The screen is bright. Battery life is poor, it barely lasts a day."
+    assert nlu.answer(review, "How is the battery?").text == "Battery life is poor"
+    assert nlu.answer("Tim Cook visited Beijing in May.", "Who visited Beijing?").text == (
+        "Tim Cook")
+
+
 def test_single_label_scores_are_a_distribution_multi_label_scores_are_not(
         nlu: seqgpt.Model) -> None:
     labels = ["positive", "negative", "neutral"]

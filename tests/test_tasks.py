@@ -361,8 +361,42 @@ def test_a_sentence_answer_is_the_sentence_holding_the_span() -> None:
     assert answers[1].span is None
     crossing = seqgpt.Model(Scripted({"What?": ["1900. The tower"]}))
     assert crossing.answer(context, "What?", unit="sentence").text == context
-    with pytest.raises(TaskInputError, match="unit must be one of span, sentence"):
+    with pytest.raises(TaskInputError, match="unit must be one of auto, span, clause, sentence"):
+        nlu.answer(context, "When?", unit="paragraph")
+    # a clause is chosen by a sentence encoder, which this backend lacks; auto keeps the span
+    with pytest.raises(TaskInputError, match="unit='clause' needs a model with a sentence"):
         nlu.answer(context, "When?", unit="clause")
+    asked = seqgpt.Model(Scripted({"Is it old?": ["1889"]}))
+    assert asked.answer(context, "Is it old?").text == "1889"
+
+
+def test_an_opinion_is_answered_with_the_clause_that_answers_it_best() -> None:
+    context = "The screen is bright. Battery life is poor, it barely lasts a day. Made in 2021."
+    nlu = seqgpt.Model(Retrieving({"poor": 0.6}, relevant="Battery"))
+    # a question about what something is like: the clause E5 ranks first, with the span's score
+    assert nlu.answer(context, "How is the battery?").span == Span(
+        "How is the battery?", "Battery life is poor", 22, 42, 0.6)
+    assert nlu.answer(context, "How is the battery?", unit="span").text == "poor"
+    # a question for a name or a number keeps its span, unless a clause is asked for
+    dated = seqgpt.Model(Retrieving({"2021": 0.7}, relevant="Battery"))
+    assert dated.answer(context, "When was it made?").text == "2021"
+    assert dated.answer(context, "When was it made?", unit="clause").text == (
+        "Battery life is poor")
+    # an unanswered question stays unanswered whatever the unit
+    quiet = seqgpt.Model(Retrieving({"poor": 0.2}, relevant="Battery"))
+    assert quiet.answer(context, "Is the battery good?").span is None
+
+
+@pytest.mark.parametrize(("question", "opinion"), [
+    ("How is the battery?", True), ("how was the food", True), ("Does the plot hold up?", True),
+    ("Isn't it too long?", True), ("What do you think of the story?", True),
+    ("这家酒店怎么样？", True), ("房间干净吗？", True),
+    ("How was the gorge formed?", False), ("How many rooms are there?", False),
+    ("When was it built?", False), ("What is the book about?", False),
+    ("Who wrote it?", False), ("锣鼓经是什么？", False)])
+def test_questions_asking_an_opinion_or_a_yes_or_no_are_told_apart(question: str,
+                                                                     opinion: bool) -> None:
+    assert tasks.reading.asks_opinion(question) is opinion
 
 
 def test_prose_sentences_end_at_full_stops_and_line_breaks() -> None:
@@ -373,6 +407,15 @@ def test_prose_sentences_end_at_full_stops_and_line_breaks() -> None:
         "It costs 2.5 dollars.", "Nice!", "第一句。", "第二句"]
     assert [text[s:e] for s, e in sentence_bounds(text)] == [
         "It costs 2.5 dollars. Nice!", "第一句。", "第二句"]
+
+
+def test_clauses_are_sentences_cut_at_commas_semicolons_colons_and_but() -> None:
+    from seqgpt.data.sentences import clause_bounds
+
+    text = "Good screen, but the battery: poor; it costs 1,000 dollars. 屏幕很亮，电池很差。"
+    assert [text[s:e] for s, e in clause_bounds(text)] == [
+        "Good screen", "but the battery", "poor", "it costs 1,000 dollars.", "屏幕很亮",
+        "电池很差。"]
 
 
 def test_an_answer_does_not_depend_on_the_other_questions_asked_with_it(

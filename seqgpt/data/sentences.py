@@ -14,6 +14,8 @@ from typing import Protocol
 
 _SENTENCE_END = re.compile(r"[。！？!?…]+[”’\"』」）)]*")
 _PROSE_SENTENCE_END = re.compile(r"[。！？!?…]+[”’\"』」）)]*|\.[”’\")]*(?=\s)|\n+")
+# a comma inside a number (1,000) divides nothing
+_CLAUSE_BREAK = re.compile(r"(?<!\d),|,(?!\d)|[;:，；：]|\bbut\b", re.IGNORECASE)
 
 
 class Located(Protocol):
@@ -53,6 +55,27 @@ def sentence_bounds(text: str, prose: bool = False) -> list[tuple[int, int]]:
             lead = len(piece) - len(piece.lstrip())
             bounds.append((start + lead, start + len(piece.rstrip())))
     return bounds
+
+
+def clause_bounds(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of each clause of prose: its sentences (``prose=True``) cut at commas,
+    semicolons and colons (either script) and before an English "but", white space and the
+    break itself excluded."""
+    bounds = []
+    for start, end in sentence_bounds(text, prose=True):
+        at = start
+        for match in _CLAUSE_BREAK.finditer(text, start, end):
+            bounds += _trimmed(text, at, match.start())
+            at = match.end() if match.group().lower() != "but" else match.start()
+        bounds += _trimmed(text, at, end)
+    return bounds
+
+
+def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    piece = text[start:end]
+    if not piece.strip():
+        return []
+    return [(start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip()))]
 
 
 def sentence_of(mention: Located, bounds: list[tuple[int, int]]) -> int | None:

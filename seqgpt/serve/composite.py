@@ -65,8 +65,11 @@ class AnswerBody(_Body):
     context: Text
     questions: str | list[str | list[str]] = Field(
         description="one question, a list, or (for a list of contexts) one list per context")
-    unit: Literal["span", "sentence"] = Field(
-        "span", description="answer with the span found or the whole sentence holding it")
+    unit: Literal["auto", "span", "clause", "sentence"] = Field(
+        "auto", description="what an answer is: auto (a clause for questions asking an opinion "
+                            "or a yes or no, else the span found), span, clause (the clause of "
+                            "the context that answers best) or sentence (the sentence holding "
+                            "the span found)")
 
 
 class SlotsBody(_Body):

@@ -17,6 +17,7 @@ from seqgpt.cli_options import add_option_arguments, model_options, unit_float
 from seqgpt.inputs import Input
 from seqgpt.inputs import read as read_inputs
 from seqgpt.tasks.common import TaskInputError
+from seqgpt.tasks.reading import UNITS
 
 _TAB = prompt.SPAN_JOINER
 
@@ -58,9 +59,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    '-q "When?"', what="context")
     ans.add_argument("-q", "--question", action="append", required=True, dest="questions",
                      help="a question (repeat for several); a question may contain commas")
-    ans.add_argument("--unit", choices=("span", "sentence"), default="span",
-                     help="answer with the span found (default) or the whole sentence holding "
-                          "it (for answers that are clauses, such as opinions in reviews)")
+    ans.add_argument("--unit", choices=UNITS, default="auto",
+                     help="what an answer is: auto (default: a clause for questions asking an "
+                          "opinion or a yes or no, else the span found), span, clause (the "
+                          "clause of the context that answers best) or sentence (the sentence "
+                          "holding the span found)")
     ans.add_argument("--answer-threshold", type=unit_float, default=None,
                      help="with a model that has an answer reader: the lowest reader score "
                           "that answers a question (default: the model's, 0.5 unless its "
