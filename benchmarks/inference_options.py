@@ -94,16 +94,22 @@ def f1_by_option(nlu: seqgpt.Model, instances: list, name: str, grid: tuple[floa
 def answer_f1_by_threshold(nlu: seqgpt.Model, instances: list, grid: tuple[float, ...]
                            ) -> dict[float, tuple[float, dict[str, float]]]:
     """For each ``answer_threshold``: the mean token F1 over the datasets and each one's, from
-    one reading of every question (the reader's answer does not depend on the threshold)."""
+    one answering of every question at threshold 0 (the answer, in ``answer()``'s default
+    unit, and its score do not depend on the threshold; only whether it is given does)."""
     rows: dict[float, dict[str, float]] = {value: {} for value in grid}
     for name in sorted({i.dataset for i in instances}):
         group = [i for i in instances if i.dataset == name]
         questions = mrc_questions(group)
-        asked = list(questions)
-        readings = nlu.backend.read([q for _, q in asked], [c for c, _ in asked])
+        contexts: dict[str, list[str]] = {}
+        for context, question in questions:
+            contexts.setdefault(context, []).append(question)
+        found = nlu.answer(list(contexts), list(contexts.values()), answer_threshold=0.0)
+        spans = [(answer.span, questions[context, answer.question])
+                 for context, answers in zip(contexts, found, strict=True)
+                 for answer in answers]
         for value in grid:
-            answered = [(c[r.start:r.end].strip() if r is not None and r.score >= value else None,
-                         questions[c, q]) for (c, q), r in zip(asked, readings, strict=True)]
+            answered = [(s.text if s is not None and (s.score or 0.0) >= value else None, refs)
+                        for s, refs in spans]
             rows[value][name] = 100 * answer_scores(answered, group[0].language)["token F1"]
     return {value: (sum(r.values()) / len(r), r) for value, r in rows.items()}
 
