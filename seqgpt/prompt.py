@@ -90,6 +90,12 @@ def sanitize_label(label: str) -> str:
     return " ".join(label.split())
 
 
+def is_question(label: str) -> bool:
+    """Whether a label is a question (it ends with ``?`` or ``？``): SeqGPT composes reading
+    comprehension as extraction with the question as the label."""
+    return label.rstrip().endswith(("?", "？"))
+
+
 def render(text: str, labels: Sequence[str], task: Task) -> str:
     """The upstream prompt for one text and one label set (labels are not chunked here)."""
     check_task(task)

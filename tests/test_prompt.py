@@ -121,3 +121,8 @@ def test_parse_never_raises_and_offsets_are_valid(answer: str, text: str, labels
             for span in located:
                 assert text[span.start:span.end] == span.text
             assert all(s.start is None for s in unmatched)
+
+
+def test_a_label_ending_with_a_question_mark_is_a_question() -> None:
+    assert prompt.is_question("Who visited Beijing?") and prompt.is_question("谁去了北京？ ")
+    assert not prompt.is_question("person") and not prompt.is_question("why? not")

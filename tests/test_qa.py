@@ -131,6 +131,16 @@ def test_a_folder_with_a_reader_answers_with_it(reader: QAReader, tmp_path: Path
     assert sentence.text == "The Eiffel Tower was finished in 1889."
     with pytest.raises(SeqGPTError, match="answer_threshold must be a number"):
         nlu.answer(CONTEXT, "When was it finished?", answer_threshold=2)
+    # extraction with a question as the label (SeqGPT's reading comprehension) asks the reader
+    asked.clear()
+    found = nlu.extract(CONTEXT, ["When was it finished?", "Who painted it?", "city"])
+    assert asked == [("When was it finished?", CONTEXT), ("Who painted it?", CONTEXT)]
+    assert [(s.label, s.text, s.score) for s in found.spans if s.label != "city"] == [
+        ("When was it finished?", "1889.", 0.9)]
+    assert [s.start for s in found.spans] == sorted(s.start for s in found.spans)
+    asked.clear()
+    own = nlu.extract(CONTEXT, ["When was it finished?"], answer_questions=False)
+    assert asked == [] and own.labels == ["When was it finished?"]
 
 
 def test_folder_without_a_reader_says_how_to_get_one() -> None:

@@ -71,11 +71,17 @@ def clause_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """``(start, end)`` narrowed to leave out white space at either end (``start == end``
+    where ``text[start:end]`` is only white space)."""
     piece = text[start:end]
-    if not piece.strip():
-        return []
-    return [(start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip()))]
+    first = start + len(piece) - len(piece.lstrip())
+    return first, max(first, start + len(piece.rstrip()))
+
+
+def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    first, last = stripped(text, start, end)
+    return [(first, last)] if last > first else []
 
 
 def sentence_of(mention: Located, bounds: list[tuple[int, int]]) -> int | None:

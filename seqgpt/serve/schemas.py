@@ -23,6 +23,9 @@ class Options(BaseModel):
         None, description="compact model, extract: also spans with no letter or digit")
     multi_label: bool | None = Field(
         None, description="compact model, classify: every label over the threshold")
+    answer_questions: bool | None = Field(
+        None, description="compact model, extract: a label ending with '?' is answered by the "
+                          "answer reader (one span at most); false: found like any label")
     num_beams: int | None = Field(None, ge=1, le=8, description="generative model: beam width")
     max_new_tokens: int | None = Field(None, ge=1, le=512,
                                        description="generative model: answer length cap")

@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
 from seqgpt import prompt
-from seqgpt.data.sentences import Located, clause_bounds, sentence_bounds, sentence_span
+from seqgpt.data.sentences import (
+    Located,
+    clause_bounds,
+    sentence_bounds,
+    sentence_span,
+    stripped,
+)
 from seqgpt.tasks import common
 from seqgpt.tasks.common import TaskInputError
 from seqgpt.types import Span
@@ -161,11 +167,9 @@ def _reader_answers(model: Model, batch: list[str], plans: Plans,
     for (i, question), reading in zip(asked, readings, strict=True):
         span = None
         if reading is not None and reading.score >= threshold:
-            text, start, end = batch[i], reading.start, reading.end
-            start += len(text[start:end]) - len(text[start:end].lstrip())
-            end -= len(text[start:end]) - len(text[start:end].rstrip())
+            start, end = stripped(batch[i], reading.start, reading.end)
             if end > start:
-                span = Span(prompt.sanitize_label(question), text[start:end], start, end,
+                span = Span(prompt.sanitize_label(question), batch[i][start:end], start, end,
                             round(reading.score, 4))
         found[i, question] = span
     return [[found[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)]
