@@ -96,6 +96,24 @@ def test_read_gives_a_span_of_each_context(reader: QAReader) -> None:
         assert 0.0 < reading.score < 1.0
 
 
+def test_span_margins_read_a_given_span_against_no_answer(reader: QAReader) -> None:
+    question, start = "When was it finished?", CONTEXT.index("1889")
+    margins = reader.span_margins([question, question], [CONTEXT, CONTEXT],
+                                  [(start, start + 4), (4, 11)])
+    (window,) = reader.windows(question, CONTEXT)
+    inputs = reader.batch([window])
+    with torch.inference_mode():
+        row = reader.log_probs(reader(inputs["input_ids"], inputs["attention_mask"]),
+                               inputs["allowed"])[0]
+    tokens = [t for t, c in enumerate(window.chars)
+              if c is not None and c[0] < start + 4 and start < c[1]]
+    expected = row[tokens[0], 0] + row[tokens[-1], 1] - row[0, 0] - row[0, 1]
+    assert margins[0] == pytest.approx(float(expected), abs=1e-4)
+    assert margins[1] > -1e4  # "Eiffel": inside the context, so some window holds it
+    outside = reader.span_margins([question], ["short"], [(0, 40)])
+    assert outside.tolist() == [-1e4]
+
+
 def test_a_folder_with_a_reader_answers_with_it(reader: QAReader, tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     backend = CompactBackend.from_folder(DEFAULT_MODEL)
@@ -141,6 +159,24 @@ def test_a_folder_with_a_reader_answers_with_it(reader: QAReader, tmp_path: Path
     asked.clear()
     own = nlu.extract(CONTEXT, ["When was it finished?"], answer_questions=False)
     assert asked == [] and own.labels == ["When was it finished?"]
+
+    # relation texts, pair given: the reader's reading of the tail as the answer to
+    # "What is the {relation} of {head}?" takes relation_question_weight of the cosine term
+    asked_about: list[list[str]] = []
+
+    def tail_answers(pairs: list[tuple[str, str, str]], labels: list[str],
+                     opts: object) -> torch.Tensor:
+        asked_about.append(list(labels))
+        return torch.tensor([[0.0, 50.0]] * len(pairs))  # sure of the second name
+
+    monkeypatch.setattr(loaded, "tail_answers", tail_answers)
+    pair = "Gustave Eiffel's company built the Eiffel Tower.\nEiffel Tower -> Gustave Eiffel"
+    names = ["architect", "country of origin"]
+    plain = nlu.classify(pair, names, similarity_weight=0.85)
+    steered = nlu.classify(pair, names, similarity_weight=0.85, relation_question_weight=1.0)
+    assert asked_about == [names]  # asked only where the weight is above 0
+    assert steered.labels == ["country of origin"]
+    assert steered.scores["country of origin"] > plain.scores["country of origin"]
 
 
 def test_folder_without_a_reader_says_how_to_get_one() -> None:

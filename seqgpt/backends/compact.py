@@ -111,6 +111,10 @@ class CompactOptions:
     # the reader scores at least this high (0.5: its raw probabilities). Single-label classify
     # ranks the same either way
     relation_threshold: float = 0.5
+    # single-label classify of relation texts: the share, beside the sentence encoder's
+    # cosines, of the answer reader's reading of the tail as the answer to "What is the
+    # {relation} of {head}?" (0: the cosines alone). See ``CompactBackend._classify_relations``
+    relation_question_weight: float = 0.0
     # run the encoders in bfloat16 (autocast): about 1.6x faster on CPUs with AVX512-BF16 or
     # AMX, much slower on CPUs without; scores move by about 0.01 (README, default model)
     bfloat16: bool = False
@@ -126,7 +130,7 @@ class CompactOptions:
                               f"known options: {', '.join(sorted(known))}")
         new = CompactOptions(**{**self.__dict__, **options})
         for name in ("threshold", "label_threshold", "similarity_weight", "minilm_weight",
-                     "span_typing_weight", "answer_threshold",
+                     "span_typing_weight", "answer_threshold", "relation_question_weight",
                      "relation_threshold", "outer_span_ratio", "outer_span_max_inner"):
             value = getattr(new, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
@@ -414,10 +418,33 @@ class CompactBackend:
                                               bfloat16=opts.bfloat16)
         scores = _recentred(scores, opts.relation_threshold)
         if not opts.multi_label and opts.similarity_weight > 0 and len(labels) > 1:
-            cosines = self.similarity(texts, labels, bfloat16=opts.bfloat16)
-            scores = _blend(scores, _standardised(cosines, opts.cosine_floor),
-                            opts.similarity_weight)
+            term = _standardised(self.similarity(texts, labels, bfloat16=opts.bfloat16),
+                                 opts.cosine_floor)
+            share = opts.relation_question_weight if self.reads_answers else 0.0
+            if share > 0:
+                asked = self.tail_answers(pairs, labels, opts)
+                term = (1 - share) * term + share * _standardised(asked, opts.cosine_floor)
+            scores = _blend(scores, term, opts.similarity_weight)
         return _answers(texts, labels, scores, opts)
+
+    def tail_answers(self, pairs: list[tuple[str, str, str]], labels: list[str],
+                     opts: CompactOptions) -> torch.Tensor:
+        """``[pairs, labels]``: how surely the answer reader reads each pair's tail (its first
+        occurrence in the sentence) as the answer to "What is the {label} of {head}?" rather
+        than "no answer" (:meth:`QAReader.span_margins`): zero-shot relation classification
+        as reading comprehension. The reader learned such questions from relation triples;
+        it knows what a relation name asks for where the relation reader only knows the
+        names it was trained on."""
+        questions, contexts, spans = [], [], []
+        for sentence, head, tail in pairs:
+            at = sentence.index(tail)
+            for label in labels:
+                questions.append(f"What is the {label} of {head}?")
+                contexts.append(sentence)
+                spans.append((at, at + len(tail)))
+        margins = self.qa.span_margins(questions, contexts, spans, batch_size=opts.batch_size,
+                                       bfloat16=opts.bfloat16)
+        return margins.view(len(pairs), len(labels))
 
     @property
     def pairs(self) -> PairClassifier:

@@ -143,6 +143,34 @@ class QAReader(TopLayerReader):
         return [None if b is None else b[1] for b in best]
 
 
+    @torch.inference_mode()
+    def span_margins(self, questions: list[str], contexts: list[str],
+                     spans: list[tuple[int, int]], batch_size: int = 16,
+                     bfloat16: bool = False) -> torch.Tensor:
+        """``[len(questions)]``: how far each question's answer reads as the given character
+        span of its context rather than "no answer" (the span's start and end log-probabilities
+        against those of position 0), best over the windows that hold the whole span; ``-1e4``
+        where no window holds it."""
+        out = torch.full((len(questions),), -1e4)
+        windows = [(n, w) for n, (q, c) in enumerate(zip(questions, contexts, strict=True))
+                   for w in self.windows(q, c)]
+        for first in range(0, len(windows), batch_size):
+            chunk = windows[first:first + batch_size]
+            inputs = self.batch([w for _, w in chunk])
+            with torch.autocast("cpu", torch.bfloat16, enabled=bfloat16):
+                logits = self(inputs["input_ids"], inputs["attention_mask"])
+            scores = self.log_probs(logits.float(), inputs["allowed"])
+            for (n, window), row in zip(chunk, scores, strict=True):
+                start, end = spans[n]
+                inside = [(t, c) for t, c in enumerate(window.chars)
+                          if c is not None and c[0] < end and start < c[1]]
+                if not inside or inside[0][1][0] > start or inside[-1][1][1] < end:
+                    continue  # the window does not hold the whole span
+                margin = row[inside[0][0], 0] + row[inside[-1][0], 1] - row[0, 0] - row[0, 1]
+                out[n] = max(float(out[n]), float(margin))
+        return out
+
+
 @functools.lru_cache(maxsize=4)
 def _no_span(size: int) -> torch.Tensor:
     """``[size, size]``: True where (start, end) is no span (end before start, or too long);
