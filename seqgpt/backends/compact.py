@@ -19,7 +19,7 @@ import torch
 
 from seqgpt import prompt
 from seqgpt.data import compose
-from seqgpt.data.sentences import stripped
+from seqgpt.data.sentences import stripped_span
 from seqgpt.encoders import MINILM, minilm_reads
 from seqgpt.model.pairs import PAIRS, label_groups
 from seqgpt.model.qa import QA
@@ -223,12 +223,10 @@ class CompactBackend:
                              batch_size=opts.batch_size, bfloat16=opts.bfloat16)
         out: list[list[Span]] = [[] for _ in texts]
         for (t, question), reading in zip(asked, readings, strict=True):
-            if reading is None or reading.score < opts.answer_threshold:
-                continue
-            start, end = stripped(texts[t], reading.start, reading.end)
-            if end > start:
-                out[t].append(Span(question, texts[t][start:end], start, end,
-                                   round(reading.score, 4)))
+            span = None if reading is None or reading.score < opts.answer_threshold else \
+                stripped_span(question, texts[t], reading.start, reading.end, reading.score)
+            if span is not None:
+                out[t].append(span)
         return out
 
     def _spans(self, texts: list[str], labels: list[str],

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
+from seqgpt.types import Span
+
 _SENTENCE_END = re.compile(r"[。！？!?…]+[”’\"』」）)]*")
 _PROSE_SENTENCE_END = re.compile(r"[。！？!?…]+[”’\"』」）)]*|\.[”’\")]*(?=\s)|\n+")
 # a comma inside a number (1,000) divides nothing
@@ -48,13 +50,7 @@ def sentence_bounds(text: str, prose: bool = False) -> list[tuple[int, int]]:
         cuts.append((at, match.end()))
         at = match.end()
     cuts.append((at, len(text)))
-    bounds = []
-    for start, end in cuts:
-        piece = text[start:end]
-        if piece.strip():
-            lead = len(piece) - len(piece.lstrip())
-            bounds.append((start + lead, start + len(piece.rstrip())))
-    return bounds
+    return [bound for start, end in cuts for bound in _trimmed(text, start, end)]
 
 
 def clause_bounds(text: str) -> list[tuple[int, int]]:
@@ -71,17 +67,25 @@ def clause_bounds(text: str) -> list[tuple[int, int]]:
     return bounds
 
 
-def stripped(text: str, start: int, end: int) -> tuple[int, int]:
-    """``(start, end)`` narrowed to leave out white space at either end (``start == end``
-    where ``text[start:end]`` is only white space)."""
-    piece = text[start:end]
-    first = start + len(piece) - len(piece.lstrip())
-    return first, max(first, start + len(piece.rstrip()))
+def stripped_span(label: str, text: str, start: int, end: int, score: float) -> Span | None:
+    """``text[start:end]`` as a span of ``label`` without white space at either end (a
+    reader's token carries the space before its word), its score rounded to 4 places;
+    ``None`` where the range holds only white space."""
+    bounds = _trimmed(text, start, end)
+    if not bounds:
+        return None
+    (first, last), = bounds
+    return Span(label, text[first:last], first, last, round(score, 4))
 
 
 def _trimmed(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    first, last = stripped(text, start, end)
-    return [(first, last)] if last > first else []
+    """``[(start, end)]`` narrowed to leave out white space at either end, or ``[]`` where
+    the range holds only white space."""
+    piece = text[start:end]
+    if not piece.strip():
+        return []
+    first = start + len(piece) - len(piece.lstrip())
+    return [(first, start + len(piece.rstrip()))]
 
 
 def sentence_of(mention: Located, bounds: list[tuple[int, int]]) -> int | None:

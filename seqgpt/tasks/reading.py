@@ -32,7 +32,7 @@ from seqgpt.data.sentences import (
     clause_bounds,
     sentence_bounds,
     sentence_span,
-    stripped,
+    stripped_span,
 )
 from seqgpt.tasks import common
 from seqgpt.tasks.common import TaskInputError
@@ -165,13 +165,9 @@ def _reader_answers(model: Model, batch: list[str], plans: Plans,
     readings = backend.read([q for _, q in asked], [batch[i] for i, _ in asked], **options)
     found: dict[tuple[int, str], Span | None] = {}
     for (i, question), reading in zip(asked, readings, strict=True):
-        span = None
-        if reading is not None and reading.score >= threshold:
-            start, end = stripped(batch[i], reading.start, reading.end)
-            if end > start:
-                span = Span(prompt.sanitize_label(question), batch[i][start:end], start, end,
-                            round(reading.score, 4))
-        found[i, question] = span
+        found[i, question] = None if reading is None or reading.score < threshold else \
+            stripped_span(prompt.sanitize_label(question), batch[i], reading.start,
+                          reading.end, reading.score)
     return [[found[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)]
 
 
@@ -228,8 +224,10 @@ def _clauses(retriever: SentenceSimilarity, context: str, questions: list[str],
              best: list[Span | None], which: list[int]) -> list[Span | None]:
     """``best`` with the answers at ``which`` replaced by the clause of ``context`` the
     sentence encoder ranks first for their question (the span's label and score kept)."""
+    if not which:
+        return best
     bounds = clause_bounds(context)
-    if not which or not bounds:
+    if not bounds:
         return best
     relevance = retriever.relevance([questions[k] for k in which],
                                     [context[s:e] for s, e in bounds])
