@@ -178,6 +178,25 @@ def test_a_folder_with_a_reader_answers_with_it(reader: QAReader, tmp_path: Path
     assert steered.labels == ["country of origin"]
     assert steered.scores["country of origin"] > plain.scores["country of origin"]
 
+    # the questions behind tail_answers: the span of the tail, in the sentence's language
+    read_out: list[tuple[str, str, tuple[int, int]]] = []
+
+    def span_margins(questions: list[str], contexts: list[str],
+                     spans: list[tuple[int, int]], **options: object) -> torch.Tensor:
+        read_out.extend(zip(questions, contexts, spans, strict=True))
+        return torch.zeros(len(questions))
+
+    monkeypatch.undo()
+    monkeypatch.setattr(loaded.qa, "span_margins", span_margins)
+    zh = ("华为的创始人是任正非。", "华为", "任正非")
+    en = ("Gustave Eiffel's company built the Eiffel Tower.", "Eiffel Tower", "Gustave Eiffel")
+    margins = loaded.tail_answers([zh, en], ["创始人", "architect"], loaded.options)
+    assert margins.shape == (2, 2)
+    assert read_out == [
+        ("华为的创始人是什么？", zh[0], (7, 10)), ("华为的architect是什么？", zh[0], (7, 10)),
+        ("What is the 创始人 of Eiffel Tower?", en[0], (0, 14)),
+        ("What is the architect of Eiffel Tower?", en[0], (0, 14))]
+
 
 def test_folder_without_a_reader_says_how_to_get_one() -> None:
     backend = CompactBackend.from_folder(DEFAULT_MODEL)

@@ -19,6 +19,7 @@ import torch
 
 from seqgpt import prompt
 from seqgpt.data import compose
+from seqgpt.data.questions import tail_question
 from seqgpt.data.sentences import stripped_span
 from seqgpt.encoders import MINILM, minilm_reads
 from seqgpt.model.pairs import PAIRS, label_groups
@@ -36,6 +37,7 @@ from seqgpt.model.spans import (
 )
 from seqgpt.model.top_layers import trained_layers
 from seqgpt.model.words import head_word
+from seqgpt.tasks.common import is_chinese
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 if TYPE_CHECKING:
@@ -436,8 +438,9 @@ class CompactBackend:
         questions, contexts, spans = [], [], []
         for sentence, head, tail in pairs:
             at = sentence.index(tail)
+            language = "zh" if is_chinese(sentence) else "en"
             for label in labels:
-                questions.append(f"What is the {label} of {head}?")
+                questions.append(tail_question(language, head, label))
                 contexts.append(sentence)
                 spans.append((at, at + len(tail)))
         margins = self.qa.span_margins(questions, contexts, spans, batch_size=opts.batch_size,

@@ -30,7 +30,19 @@ SUFFIX = "#questions"
 
 
 def question(language: str, head: str, relation: str) -> str:
+    """The question a training instance asks for the tails of ``head``'s ``relation``."""
     return f"{head}的{relation}是什么？" if language == "zh" else f"What does {head} {relation}?"
+
+
+def tail_question(language: str, head: str, relation: str) -> str:
+    """The question the answer reader is asked to score a given tail of ``head``'s
+    ``relation`` (``CompactBackend.tail_answers``). Chinese keeps the training form; English
+    asks "What is the {relation} of {head}?", which reads Wikidata-style relation names better
+    than the training form "What does {head} {relation}?" (FewRel selection splits, 200 pairs
+    each, reader alone: val_nyt 47.0 against 37.5 accuracy; val_pubmed's verb-phrase names 26.0
+    against 28.0; in the classify blend at weight 0.5, 53.0 / 33.5 against 47.0 / 34.0)."""
+    return question(language, head, relation) if language == "zh" \
+        else f"What is the {relation} of {head}?"
 
 
 def relation_questions(instances: Iterable[AtomicInstance], *, unanswerable: float = 0.3,
