@@ -158,7 +158,7 @@ def load(model: str | os.PathLike[str] | None = None, **options: Any) -> Model:
       ``outer_span_ratio``, ``outer_span_max_inner``, ``answer_threshold``,
       ``relation_threshold``, ``relation_question_weight``, ``symbol_spans``,
       ``answer_questions``, ``batch_size``, ``max_labels_per_pass``, ``bfloat16`` (faster on
-      CPUs with AVX512-BF16 or AMX; ``seqgpt bench`` shows whether yours has them).
+      some CPUs with bfloat16 instructions, slower on others; ``seqgpt bench`` times both).
     - ``load("path/to/folder")``: a compact model folder (one with ``seqgpt_config.json``,
       e.g. written by ``seqgpt train``), else a causal LM folder in the upstream format.
     - ``load("DAMO-NLP/SeqGPT-560M")``: a hub id, loaded as a generative model. Options

@@ -51,8 +51,8 @@ def format_report(result: dict[str, Any]) -> str:
         "texts, under the same load.",
         "DeBERTa-v3-base: random weights, the same label+text token counts as ours; the "
         "encoder alone, a lower bound on GLiNER-M.",
-        "bfloat16 rows: the `bfloat16=True` option (autocast); it pays off only on CPUs with "
-        "AVX512-BF16 or AMX instructions.",
+        "bfloat16 rows: the `bfloat16=True` option (autocast); it can pay off only on CPUs "
+        "with AVX512-BF16 or AMX instructions, and not on all of them.",
         "",
         f"{'ratio of ms/text':50}{'value':>10}{'target':>11}",
     ]

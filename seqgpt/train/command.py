@@ -65,7 +65,8 @@ _SETTING_HELP = {
     "threads": "CPU threads for torch (0: torch's default)",
     "max_windows": "text windows one long instance may add to a batch",
     "bucket": "batches drawn together and cut by length, so padding stays small",
-    "bfloat16": "autocast the forward pass to bfloat16 (CPUs with AVX512-BF16 / AMX)",
+    "bfloat16": "autocast the forward pass to bfloat16 (faster on CPUs with AMX, on some with "
+                "AVX512-BF16 only; slower elsewhere: time a few steps both ways)",
     "device": "cpu, cuda or cuda:N (default: cuda when available)",
 }
 

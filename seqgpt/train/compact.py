@@ -71,7 +71,7 @@ class TrainingArgs:
     patience: int = 0  # dev evaluations without a new best before stopping; 0: never stop
     max_windows: int = 2  # text windows one instance may add to a batch
     bucket: int = 8  # batches drawn together and cut by length, so padding stays small
-    bfloat16: bool = False  # autocast the forward pass (CPUs with AVX512-BF16 / AMX)
+    bfloat16: bool = False  # autocast the forward pass (faster only on some CPUs)
     # classification losses against span losses: a text gives one class row but many span rows
     class_weight: float = 4.0
 

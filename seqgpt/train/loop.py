@@ -332,7 +332,8 @@ def reader_help(unit: str, **own: str) -> dict[str, str]:
         "warmup": "linear warm-up steps before the cosine decay",
         "weight_decay": "AdamW weight decay",
         "train_layers": "top encoder layers trained and saved",
-        "seed": "random seed", "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
+        "seed": "random seed",
+        "bfloat16": "bfloat16 autocast (faster on CPUs with AMX, on some with AVX512-BF16 only)",
         "log_every": "steps between progress lines",
         "save_every": "steps between dev evaluations and checkpoints",
         "init": "start from this reader file (e.g. a model folder's reader) instead of E5's "

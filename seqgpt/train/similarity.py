@@ -189,7 +189,8 @@ _HELP = {
     "warmup": "linear warm-up steps before the cosine decay", "weight_decay": "AdamW weight decay",
     "temperature": "softmax temperature on the cosines",
     "train_layers": "top encoder layers trained and saved", "max_tokens": "text tokens kept",
-    "seed": "random seed", "bfloat16": "bfloat16 autocast (CPUs with AVX512-BF16 or AMX)",
+    "seed": "random seed",
+    "bfloat16": "bfloat16 autocast (faster on CPUs with AMX, on some with AVX512-BF16 only)",
     "log_every": "steps between progress lines",
     "save_every": "steps between dev evaluations and checkpoints",
 }
