@@ -154,6 +154,7 @@ class QAReader(TopLayerReader):
         out = torch.full((len(questions),), -1e4)
         windows = [(n, w) for n, (q, c) in enumerate(zip(questions, contexts, strict=True))
                    for w in self.windows(q, c)]
+        windows.sort(key=lambda item: len(item[1].input_ids))  # similar lengths, less padding
         for first in range(0, len(windows), batch_size):
             chunk = windows[first:first + batch_size]
             inputs = self.batch([w for _, w in chunk])
