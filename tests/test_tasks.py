@@ -387,6 +387,32 @@ def test_an_opinion_is_answered_with_the_clause_that_answers_it_best() -> None:
     assert quiet.answer(context, "Is the battery good?").span is None
 
 
+class Favouring:
+    """A sentence encoder whose relevance favours the passages holding ``word``."""
+
+    def __init__(self, word: str) -> None:
+        self.word = word
+
+    def relevance(self, questions: list[str], passages: list[str]) -> Any:
+        import torch
+
+        return torch.tensor([[0.6 if self.word in p else 0.3 for p in passages]
+                             for _ in questions])
+
+
+def test_english_opinions_take_the_clause_minilm_ranks_first() -> None:
+    context = "The screen is bright. Battery life is poor, it barely lasts a day. Made in 2021."
+    backend = Retrieving({"poor": 0.6}, relevant="Battery")
+    backend.minilm = Favouring("barely")  # type: ignore[attr-defined]
+    nlu = seqgpt.Model(backend)
+    assert nlu.answer(context, "How is the battery?").text == "it barely lasts a day."
+    # E5 ranks the clauses of a text MiniLM cannot read
+    chinese = "屏幕很亮。电池很差，只能用一天。"
+    backend.scores = {"差": 0.6}
+    backend.relevant = "电池"
+    assert nlu.answer(chinese, "电池怎么样？").text == "电池很差"
+
+
 @pytest.mark.parametrize(("question", "opinion"), [
     ("How is the battery?", True), ("how was the food", True), ("Does the plot hold up?", True),
     ("Isn't it too long?", True), ("What do you think of the story?", True),

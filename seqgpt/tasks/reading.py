@@ -34,6 +34,7 @@ from seqgpt.data.sentences import (
     sentence_span,
     stripped_span,
 )
+from seqgpt.encoders import minilm_reads
 from seqgpt.tasks import common
 from seqgpt.tasks.common import TaskInputError
 from seqgpt.types import Span
@@ -116,7 +117,9 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
     context (:func:`seqgpt.data.sentences.clause_bounds`) that the model's sentence encoder
     ranks as the best answer to the question (E5, trained on question-passage pairs, finds
     the clause that states an opinion better than the reader, trained on names and numbers,
-    finds its span); it needs a model with a sentence encoder, as the default model has.
+    finds its span; English questions of English contexts are ranked by all-MiniLM-L6-v2
+    where the model has it, :func:`_english_ranker`); it needs a model with a sentence
+    encoder, as the default model has.
     ``"sentence"``: the whole sentence holding the span found. ``"auto"`` (the default) answers
     questions that ask what something is like or ask a yes or no (:func:`asks_opinion`) with a
     clause where the model has a sentence encoder, and the rest with the span found."""
@@ -148,7 +151,9 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
         elif retriever is not None:
             which = [k for k, (question, span) in enumerate(zip(originals, best, strict=True))
                      if span is not None and (unit == "clause" or asks_opinion(question))]
-            best = _clauses(retriever, batch[i], originals, best, which)
+            ranker = _english_ranker(model, batch[i], [originals[k] for k in which]) \
+                or retriever
+            best = _clauses(ranker, batch[i], originals, best, which)
         mine = [Answer(q, span) for q, span in zip(originals, best, strict=True)]
         answers.append(mine[0] if one else mine)
     return answers[0] if single else answers
@@ -255,6 +260,19 @@ def _sentence_of(span: Span | None, context: str,
     first, last = _sentences(span, bounds)
     start, end = bounds[first][0], bounds[last][1]
     return Span(span.label, context[start:end], start, end, span.score)
+
+
+def _english_ranker(model: Model, context: str,
+                    questions: list[str]) -> SentenceSimilarity | None:
+    """all-MiniLM-L6-v2, where the backend has it and it reads ``context`` and every question
+    (English): it ranks a review's clauses against an opinion question better than E5-small.
+    SubjQA's selection split (397 questions, the 261 opinion questions answered with a clause
+    whatever the reader's score): answerable token F1 25.5 with E5's clause, 32.2 with
+    MiniLM's."""
+    if not questions or not common.takes_option(model, "minilm_weight") \
+            or not all(minilm_reads(text) for text in [context, *questions]):
+        return None
+    return getattr(model.backend, "minilm", None)
 
 
 def _retriever(model: Model) -> SentenceSimilarity | None:
