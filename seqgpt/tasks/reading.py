@@ -269,8 +269,7 @@ def _english_ranker(model: Model, context: str,
     SubjQA's selection split (397 questions, the 261 opinion questions answered with a clause
     whatever the reader's score): answerable token F1 25.5 with E5's clause, 32.2 with
     MiniLM's."""
-    if not questions or not common.takes_option(model, "minilm_weight") \
-            or not all(minilm_reads(text) for text in [context, *questions]):
+    if not questions or not all(minilm_reads(text) for text in [context, *questions]):
         return None
     return getattr(model.backend, "minilm", None)
 
