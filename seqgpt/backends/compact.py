@@ -20,7 +20,7 @@ import torch
 from seqgpt import prompt
 from seqgpt.data import compose
 from seqgpt.data.questions import tail_question
-from seqgpt.data.sentences import stripped_span
+from seqgpt.data.sentences import language_of, stripped_span
 from seqgpt.encoders import MINILM, minilm_reads
 from seqgpt.model.pairs import PAIRS, label_groups
 from seqgpt.model.qa import QA
@@ -37,7 +37,6 @@ from seqgpt.model.spans import (
 )
 from seqgpt.model.top_layers import trained_layers
 from seqgpt.model.words import head_word
-from seqgpt.tasks.common import is_chinese
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
 if TYPE_CHECKING:
@@ -438,7 +437,7 @@ class CompactBackend:
         questions, contexts, spans = [], [], []
         for sentence, head, tail in pairs:
             at = sentence.index(tail)
-            language = "zh" if is_chinese(sentence) else "en"
+            language = language_of(sentence)
             for label in labels:
                 questions.append(tail_question(language, head, label))
                 contexts.append(sentence)

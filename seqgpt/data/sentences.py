@@ -20,6 +20,14 @@ _PROSE_SENTENCE_END = re.compile(r"[。！？!?…]+[”’\"』」）)]*|\.[”
 _CLAUSE_BREAK = re.compile(r"(?<!\d),|,(?!\d)|[;:，；：]|\bbut\b", re.IGNORECASE)
 
 
+def language_of(text: str) -> str:
+    """``"zh"`` where at least a fifth of the non-space characters are CJK ideographs, else
+    ``"en"``: which language's defaults (question forms, relation names) a text gets."""
+    chars = [c for c in text if not c.isspace()]
+    cjk = sum("\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in chars)
+    return "zh" if chars and cjk * 5 >= len(chars) else "en"
+
+
 class Located(Protocol):
     """Anything with character offsets (a mention)."""
 

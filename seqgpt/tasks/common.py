@@ -68,10 +68,3 @@ def best(spans: Sequence[Span]) -> Span | None:
 
 def span_dict(span: Span | None) -> dict[str, Any] | None:
     return None if span is None else span.to_dict()
-
-
-def is_chinese(text: str) -> bool:
-    """At least a fifth of the non-space characters are CJK ideographs: pick Chinese defaults."""
-    chars = [c for c in text if not c.isspace()]
-    cjk = sum("\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in chars)
-    return bool(chars) and cjk * 5 >= len(chars)

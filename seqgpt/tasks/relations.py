@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from seqgpt.data import compose
+from seqgpt.data.sentences import language_of
 from seqgpt.tasks import common
 from seqgpt.tasks.common import TaskInputError
 from seqgpt.tasks.entities import locate
@@ -203,7 +204,7 @@ def _extract_entities(model: Model, batch: list[str], entity_types: object,
     found: list[list[Span]] = [[] for _ in batch]
     by_language: dict[str, list[int]] = {}
     for i, text in enumerate(batch):
-        by_language.setdefault("zh" if common.is_chinese(text) else "en", []).append(i)
+        by_language.setdefault(language_of(text), []).append(i)
     for language, indices in by_language.items():
         results = model.extract([batch[i] for i in indices], DEFAULT_ENTITY_TYPES[language],
                                 **options)
