@@ -9,14 +9,15 @@ current value), the share of MiniLM's cosine beside E5's for English texts
 (``minilm_weight``), then the single-label blend weight of that cosine term
 (``similarity_weight``; both by mean accuracy over the classification sets, among the values
 that keep held-in intent accuracy, ATIS and SNIPS dev, within 3 points of the folder's current
-value) and, for a model with an answer reader, the ``answer_threshold`` (mean token F1 over
-the reading-comprehension sets, unanswerable questions right only when unanswered) are
-tried on a grid. The samples come from the split each dataset does *not* report on
-(:mod:`seqgpt.train.devset`), so the reported zero-shot table is never what the options were
-picked on. For a model with a relation reader, ``relation_threshold`` (the reader probability
-that ``relations()`` reads as 0.5) is picked on relation F1 over CoNLL04 and ADE valid
-(trained-on sets, their held-out split: no zero-shot set annotates entities with relations)
-and fewrel's selection split (relation names never trained on, the pair given).
+value) and, for a model with an answer reader, the ``answer_threshold`` and then the
+``clause_threshold`` (mean token F1 over the reading-comprehension sets, unanswerable
+questions right only when unanswered) are tried on a grid. The samples come from the split
+each dataset does *not* report on (:mod:`seqgpt.train.devset`), so the reported zero-shot
+table is never what the options were picked on. For a model with a relation reader,
+``relation_threshold`` (the reader probability that ``relations()`` reads as 0.5) is picked
+on relation F1 over CoNLL04 and ADE valid (trained-on sets, their held-out split: no
+zero-shot set annotates entities with relations) and fewrel's selection split (relation
+names never trained on, the pair given).
 Prints one table per option and the ``--inference`` arguments for
 ``python -m seqgpt.train.card``. Each table ends with every dataset at its own best value: an
 oracle bound, not a result; its distance from the one value picked for all says how much a
@@ -56,8 +57,9 @@ GUARD_DROP = 3.0
 EXTRACTION_GUARD = (("conll2003", "dev"),)
 EXTRACTION_GUARD_DROP = 1.0
 OPTIONS = ("threshold", "span_typing_weight", "minilm_weight", "similarity_weight",
-           "answer_threshold", "relation_threshold")
+           "answer_threshold", "clause_threshold", "relation_threshold")
 ANSWER_GRID = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+CLAUSE_GRID = (0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7, 1.0)
 RELATION_GRID = (0.5, 0.6, 0.7, 0.8, 0.9)
 #: (dataset, split): held-out splits of trained-on joint sets, and names never trained on
 RELATION_SETS = (("conll04_re", "valid"), ("ade_re", "valid"),
@@ -91,26 +93,43 @@ def f1_by_option(nlu: seqgpt.Model, instances: list, name: str, grid: tuple[floa
     return out
 
 
-def answer_f1_by_threshold(nlu: seqgpt.Model, instances: list, grid: tuple[float, ...]
-                           ) -> dict[float, tuple[float, dict[str, float]]]:
-    """For each ``answer_threshold``: the mean token F1 over the datasets and each one's, from
-    one answering of every question at threshold 0 (the answer, in ``answer()``'s default
-    unit, and its score do not depend on the threshold; only whether it is given does)."""
-    rows: dict[float, dict[str, float]] = {value: {} for value in grid}
-    for name in sorted({i.dataset for i in instances}):
-        group = [i for i in instances if i.dataset == name]
+def answer_f1_by_option(nlu: seqgpt.Model, instances: list, name: str,
+                        grid: tuple[float, ...]) -> dict[float, tuple[float, dict[str, float]]]:
+    """For each value of the answer option ``name`` (``answer_threshold``, ``clause_threshold``):
+    the mean token F1 over the datasets and each one's, answering every question with
+    ``answer()`` as a user would. The reader's readings do not depend on either option, so
+    each (question, context) is read once and kept for the other values."""
+    backend: Any = nlu.backend
+    read, kept = backend.read, {}
+
+    def remembered(questions: list[str], contexts: list[str], **options: Any) -> Any:
+        key = (tuple(questions), tuple(contexts))
+        if key not in kept:
+            kept[key] = read(questions, contexts, **options)
+        return kept[key]
+
+    groups = {}
+    for dataset in sorted({i.dataset for i in instances}):
+        group = [i for i in instances if i.dataset == dataset]
         questions = mrc_questions(group)
         contexts: dict[str, list[str]] = {}
         for context, question in questions:
             contexts.setdefault(context, []).append(question)
-        found = nlu.answer(list(contexts), list(contexts.values()), answer_threshold=0.0)
-        spans = [(answer.span, questions[context, answer.question])
-                 for context, answers in zip(contexts, found, strict=True)
-                 for answer in answers]
+        groups[dataset] = (group[0].language, questions, contexts)
+    backend.read = remembered
+    rows: dict[float, dict[str, float]] = {value: {} for value in grid}
+    try:
         for value in grid:
-            answered = [(s.text if s is not None and (s.score or 0.0) >= value else None, refs)
-                        for s, refs in spans]
-            rows[value][name] = 100 * answer_scores(answered, group[0].language)["token F1"]
+            for dataset, (language, questions, contexts) in groups.items():
+                found = nlu.answer(list(contexts), list(contexts.values()), **{name: value})
+                answered = [(answer.text, questions[context, answer.question])
+                            for context, answers in zip(contexts, found, strict=True)
+                            for answer in answers]
+                rows[value][dataset] = 100 * answer_scores(answered, language)["token F1"]
+            print(f"  {name}={value}: {sum(rows[value].values()) / len(groups):.1f}",
+                  file=sys.stderr, flush=True)
+    finally:
+        del backend.read
     return {value: (sum(r.values()) / len(r), r) for value, r in rows.items()}
 
 
@@ -235,10 +254,11 @@ def main() -> int:
             chosen[name] = show(name, results)
             nlu.backend.options = nlu.backend.options.updated({name: chosen[name]})
     mrc = [i for i in extract if registry.get(i.dataset).kind == "mrc"]
-    if mrc and getattr(nlu.backend, "reads_answers", False) \
-            and "answer_threshold" in only:
-        chosen["answer_threshold"] = show(
-            "answer_threshold", answer_f1_by_threshold(nlu, mrc, ANSWER_GRID))
+    for name, grid in (("answer_threshold", ANSWER_GRID), ("clause_threshold", CLAUSE_GRID)):
+        # the reader's threshold first, at the folder's clause_threshold; that one then at it
+        if mrc and getattr(nlu.backend, "reads_answers", False) and name in only:
+            chosen[name] = show(name, answer_f1_by_option(nlu, mrc, name, grid))
+            nlu.backend.options = nlu.backend.options.updated({name: chosen[name]})
     if getattr(nlu.backend, "model", None) is not None and nlu.backend.model.relations_state \
             and "relation_threshold" in only:
         chosen["relation_threshold"] = show(

@@ -413,6 +413,51 @@ def test_english_opinions_take_the_clause_minilm_ranks_first() -> None:
     assert nlu.answer(chinese, "电池怎么样？").text == "电池很差"
 
 
+class Reader(Retrieving):
+    """A backend with an answer reader that finds ``phrase`` with score ``score`` for every
+    question, E5 favouring the sentences holding ``relevant`` and MiniLM the clauses holding
+    ``liked``."""
+
+    reads_answers = True
+
+    def __init__(self, phrase: str, score: float, relevant: str, liked: str) -> None:
+        from seqgpt.backends.compact import CompactOptions
+
+        super().__init__({}, relevant)
+        self.options = CompactOptions(answer_threshold=0.9, clause_threshold=0.6)
+        self.phrase, self.score = phrase, score
+        self.minilm = Favouring(liked)
+
+    def read(self, questions: list[str], contexts: list[str], **options: Any) -> list[Any]:
+        from seqgpt.model.qa import Reading
+
+        return [Reading(c.index(self.phrase), c.index(self.phrase) + len(self.phrase),
+                        self.score) if self.phrase in c else None for c in contexts]
+
+
+def test_minilm_answers_an_english_opinion_question_the_reader_doubts() -> None:
+    context = "The screen is bright. Battery life is poor, it barely lasts a day. Made in 2021."
+    nlu = seqgpt.Model(Reader("poor", 0.2, relevant="Battery", liked="barely"))
+    # below answer_threshold, yet MiniLM's best clause reaches clause_threshold (0.6): answered
+    # with that clause, the reader's score kept
+    assert nlu.answer(context, "How is the battery?").span == Span(
+        "How is the battery?", "it barely lasts a day.", 44, 66, 0.2)
+    assert nlu.answer(context, "How is the battery?", clause_threshold=1.0).span is None
+    assert nlu.answer(context, "How is the battery?", unit="span").span is None
+    assert nlu.answer(context, "When was it made?").span is None  # not an opinion question
+    doubtful = seqgpt.Model(Reader("poor", 0.2, relevant="Battery", liked="never said"))
+    assert doubtful.answer(context, "How is the battery?").span is None  # best cosine 0.3
+    # E5's cosines (Chinese text) never answer a question the reader leaves unanswered
+    chinese = seqgpt.Model(Reader("差", 0.2, relevant="电池", liked="电池"))
+    assert chinese.answer("屏幕很亮。电池很差，只能用一天。", "电池怎么样？").span is None
+    # a sure reader answers whatever the cosines (every clause at 0.3: the first is ranked first)
+    sure = seqgpt.Model(Reader("poor", 0.95, relevant="Battery", liked="never said"))
+    assert sure.answer(context, "How is the battery?").span == Span(
+        "How is the battery?", "The screen is bright.", 0, 21, 0.95)
+    with pytest.raises(SeqGPTError, match="clause_threshold must be a number"):
+        nlu.answer(context, "How is the battery?", clause_threshold=1.5)
+
+
 @pytest.mark.parametrize(("question", "opinion"), [
     ("How is the battery?", True), ("how was the food", True), ("Does the plot hold up?", True),
     ("Isn't it too long?", True), ("What do you think of the story?", True),

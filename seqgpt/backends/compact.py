@@ -103,6 +103,11 @@ class CompactOptions:
     # answer: the lowest answer-reader score (its best span against "no answer") that answers
     # a question; below it the question is unanswered
     answer_threshold: float = 0.5
+    # answer: an English opinion question about English text that the reader leaves below
+    # answer_threshold is still answered with its clause where all-MiniLM-L6-v2's cosine
+    # between the question and that clause reaches this (1: the reader alone decides). See
+    # ``seqgpt.tasks.reading.answer``
+    clause_threshold: float = 1.0
     # extract: a label that is a question (``prompt.is_question``) is answered by the folder's
     # answer reader, as ``answer()`` answers it (at most one span, kept at answer_threshold);
     # False: the span model finds every span for it, like any label
@@ -131,8 +136,9 @@ class CompactOptions:
                               f"known options: {', '.join(sorted(known))}")
         new = CompactOptions(**{**self.__dict__, **options})
         for name in ("threshold", "label_threshold", "similarity_weight", "minilm_weight",
-                     "span_typing_weight", "answer_threshold", "relation_question_weight",
-                     "relation_threshold", "outer_span_ratio", "outer_span_max_inner"):
+                     "span_typing_weight", "answer_threshold", "clause_threshold",
+                     "relation_question_weight", "relation_threshold", "outer_span_ratio",
+                     "outer_span_max_inner"):
             value = getattr(new, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) \
                     or not 0.0 <= value <= 1.0:

@@ -68,6 +68,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                      help="with a model that has an answer reader: the lowest reader score "
                           "that answers a question (default: the model's, 0.5 unless its "
                           "folder says otherwise); lower answers more questions")
+    ans.add_argument("--clause-threshold", type=unit_float, default=None,
+                     help="with a model that has an answer reader: an English opinion "
+                          "question the reader leaves unanswered is answered with its best "
+                          "clause where all-MiniLM-L6-v2's cosine between them reaches this "
+                          "(default: the model's, 0.6 for the default model; 1: the reader "
+                          "alone decides)")
     ans.set_defaults(func=_run, render=_answer)
 
     sl = _command(subparsers, "slots", "fill slots and detect the intent of TEXT",
@@ -179,8 +185,9 @@ def _call(nlu: Any, args: argparse.Namespace, inputs: list[Any],
     if name == "events":
         return nlu.events(inputs, args.schema, **options)
     if name == "answer":
-        if args.answer_threshold is not None:
-            options = {**options, "answer_threshold": args.answer_threshold}
+        for name in ("answer_threshold", "clause_threshold"):
+            if getattr(args, name) is not None:
+                options = {**options, name: getattr(args, name)}
         return nlu.answer(inputs, [list(args.questions) for _ in inputs], unit=args.unit,
                           **options)
     if name == "slots":
