@@ -156,7 +156,7 @@ def load(model: str | os.PathLike[str] | None = None, **options: Any) -> Model:
       Options: ``threshold``, ``label_threshold``, ``nested``, ``multi_label``,
       ``similarity_weight``, ``minilm_weight``, ``span_typing_weight``, ``cosine_floor``,
       ``outer_span_ratio``, ``outer_span_max_inner``, ``answer_threshold``,
-      ``relation_threshold``, ``relation_question_weight``, ``symbol_spans``,
+      ``clause_threshold``, ``relation_threshold``, ``relation_question_weight``, ``symbol_spans``,
       ``answer_questions``, ``batch_size``, ``max_labels_per_pass``, ``bfloat16`` (faster on
       some CPUs with bfloat16 instructions, slower on others; ``seqgpt bench`` times both).
     - ``load("path/to/folder")``: a compact model folder (one with ``seqgpt_config.json``,
