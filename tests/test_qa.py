@@ -112,6 +112,9 @@ def test_span_margins_read_a_given_span_against_no_answer(reader: QAReader) -> N
     assert margins[1] > -1e4  # "Eiffel": inside the context, so some window holds it
     outside = reader.span_margins([question], ["short"], [(0, 40)])
     assert outside.tolist() == [-1e4]
+    # several spans of one question from one reading of its windows: the same margins
+    (both,) = reader.spans_margins([question], [CONTEXT], [[(start, start + 4), (4, 11)]])
+    assert both.tolist() == pytest.approx(margins.tolist(), abs=1e-4)
 
 
 def test_a_folder_with_a_reader_answers_with_it(reader: QAReader, tmp_path: Path,

@@ -415,8 +415,8 @@ def test_english_opinions_take_the_clause_minilm_ranks_first() -> None:
 
 class Reader(Retrieving):
     """A backend with an answer reader that finds ``phrase`` with score ``score`` for every
-    question, E5 favouring the sentences holding ``relevant`` and MiniLM the clauses holding
-    ``liked``."""
+    question (and reads the clause holding it as the answer), E5 favouring the sentences
+    holding ``relevant`` and MiniLM the clauses holding ``liked``."""
 
     reads_answers = True
 
@@ -427,6 +427,14 @@ class Reader(Retrieving):
         self.options = CompactOptions(answer_threshold=0.9, clause_threshold=0.6)
         self.phrase, self.score = phrase, score
         self.minilm = Favouring(liked)
+        self.qa = self  # reads the clause holding ``phrase`` as the answer
+
+    def spans_margins(self, questions: list[str], contexts: list[str],
+                      spans: list[list[tuple[int, int]]], **options: Any) -> list[Any]:
+        import torch
+
+        return [torch.tensor([10.0 if self.phrase in c[s:e] else 0.0 for s, e in own])
+                for c, own in zip(contexts, spans, strict=True)]
 
     def read(self, questions: list[str], contexts: list[str], **options: Any) -> list[Any]:
         from seqgpt.model.qa import Reading
@@ -450,10 +458,15 @@ def test_minilm_answers_an_english_opinion_question_the_reader_doubts() -> None:
     # E5's cosines (Chinese text) never answer a question the reader leaves unanswered
     chinese = seqgpt.Model(Reader("差", 0.2, relevant="电池", liked="电池"))
     assert chinese.answer("屏幕很亮。电池很差，只能用一天。", "电池怎么样？").span is None
-    # a sure reader answers whatever the cosines (every clause at 0.3: the first is ranked first)
+    # a sure reader answers whatever the cosines; where MiniLM cannot choose, the reader's
+    # reading of each clause as the answer does
     sure = seqgpt.Model(Reader("poor", 0.95, relevant="Battery", liked="never said"))
     assert sure.answer(context, "How is the battery?").span == Span(
-        "How is the battery?", "The screen is bright.", 0, 21, 0.95)
+        "How is the battery?", "Battery life is poor", 22, 42, 0.95)
+    tied = seqgpt.Model(Reader("poor", 0.95, relevant="Battery", liked=" is "))
+    assert tied.answer(context, "How is the battery?").text == "Battery life is poor"
+    tied.backend.phrase = "bright"  # type: ignore[attr-defined]
+    assert tied.answer(context, "How is the battery?").text == "The screen is bright."
     with pytest.raises(SeqGPTError, match="clause_threshold must be a number"):
         nlu.answer(context, "How is the battery?", clause_threshold=1.5)
 

@@ -151,7 +151,16 @@ class QAReader(TopLayerReader):
         span of its context rather than "no answer" (the span's start and end log-probabilities
         against those of position 0), best over the windows that hold the whole span; ``-1e4``
         where no window holds it."""
-        out = torch.full((len(questions),), -1e4)
+        found = self.spans_margins(questions, contexts, [[span] for span in spans],
+                                   batch_size=batch_size, bfloat16=bfloat16)
+        return torch.cat(found) if found else torch.zeros(0)
+
+    def spans_margins(self, questions: list[str], contexts: list[str],
+                      spans: list[list[tuple[int, int]]], batch_size: int = 16,
+                      bfloat16: bool = False) -> list[torch.Tensor]:
+        """:meth:`span_margins` of several spans per question, from one reading of each of
+        its windows: ``[len(spans[n])]`` per question."""
+        out = [torch.full((len(own),), -1e4) for own in spans]
         windows = [(n, w) for n, (q, c) in enumerate(zip(questions, contexts, strict=True))
                    for w in self.windows(q, c)]
         windows.sort(key=lambda item: len(item[1].input_ids))  # similar lengths, less padding
@@ -162,13 +171,14 @@ class QAReader(TopLayerReader):
                 logits = self(inputs["input_ids"], inputs["attention_mask"])
             scores = self.log_probs(logits.float(), inputs["allowed"])
             for (n, window), row in zip(chunk, scores, strict=True):
-                start, end = spans[n]
-                inside = [(t, c) for t, c in enumerate(window.chars)
-                          if c is not None and c[0] < end and start < c[1]]
-                if not inside or inside[0][1][0] > start or inside[-1][1][1] < end:
-                    continue  # the window does not hold the whole span
-                margin = row[inside[0][0], 0] + row[inside[-1][0], 1] - row[0, 0] - row[0, 1]
-                out[n] = max(float(out[n]), float(margin))
+                for k, (start, end) in enumerate(spans[n]):
+                    inside = [(t, c) for t, c in enumerate(window.chars)
+                              if c is not None and c[0] < end and start < c[1]]
+                    if not inside or inside[0][1][0] > start or inside[-1][1][1] < end:
+                        continue  # the window does not hold the whole span
+                    margin = row[inside[0][0], 0] + row[inside[-1][0], 1] - row[0, 0] \
+                        - row[0, 1]
+                    out[n][k] = max(float(out[n][k]), float(margin))
         return out
 
 
