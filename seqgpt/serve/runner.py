@@ -153,7 +153,7 @@ class _Run:
 
 class _BatchedBackend:
     """A backend whose calls go through the batcher; it answers for the real one otherwise
-    (its ``name``, ``options``, sentence encoder and answer reader, which tasks read to choose
+    (its ``name``, ``options``, sentence encoders and answer reader, which tasks read to choose
     what to ask for)."""
 
     def __init__(self, run: _Run, model: Model) -> None:
@@ -167,6 +167,18 @@ class _BatchedBackend:
         """The real backend's sentence encoder, if it has one (``answer`` ranks a context's
         sentences with it, in the request's thread): loaded on first use, as there."""
         return getattr(self._backend, "similarity", None)
+
+    @property
+    def minilm(self) -> Any:
+        """The real backend's English sentence encoder, if it has one (``answer`` ranks an
+        English review's clauses with it), so the service answers as the library does."""
+        return getattr(self._backend, "minilm", None)
+
+    @property
+    def qa(self) -> Any:
+        """The real backend's answer reader, which ``answer`` also asks to read each clause of
+        an English review as the answer (in the request's thread, as :meth:`read`)."""
+        return getattr(self._backend, "qa", None)
 
     @property
     def reads_answers(self) -> bool:

@@ -159,7 +159,8 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
         chosen = [[span if span is not None and (span.score or 0.0) >= opts.answer_threshold
                    else None for span in spans] for spans in read]
         clause_threshold = opts.clause_threshold
-        reader = _ClauseReader(cast(Any, model.backend).qa, opts.batch_size, opts.bfloat16)
+        qa = getattr(model.backend, "qa", None)
+        reader = None if qa is None else _ClauseReader(qa, opts.batch_size, opts.bfloat16)
     else:
         read = chosen = _extracted_answers(model, batch, plans, options)
     retriever = _retriever(model) if unit in ("auto", "clause") else None
