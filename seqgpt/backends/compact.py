@@ -25,6 +25,7 @@ from seqgpt.encoders import MINILM, minilm_reads
 from seqgpt.model.pairs import PAIRS, label_groups
 from seqgpt.model.qa import QA
 from seqgpt.model.relations import RELATIONS
+from seqgpt.model.sentence import standardised
 from seqgpt.model.spans import (
     Features,
     Featurizer,
@@ -278,7 +279,7 @@ class CompactBackend:
                              for t, s, e in keys])
         weight = opts.span_typing_weight
         picks = head.argmax(-1)
-        # A standardised row of n cosines spans at most sqrt(2n) (``_standardised``): where
+        # A standardised row of n cosines spans at most sqrt(2n) (``standardised``): where
         # the head's logit lead is wider than the cosine term could close, its label stands
         # and the span's text need not be read.
         top2 = torch.logit(head, eps=1e-6).topk(2, dim=-1).values
@@ -423,12 +424,12 @@ class CompactBackend:
                                               bfloat16=opts.bfloat16)
         scores = _recentred(scores, opts.relation_threshold)
         if not opts.multi_label and opts.similarity_weight > 0 and len(labels) > 1:
-            term = _standardised(self.similarity(texts, labels, bfloat16=opts.bfloat16),
+            term = standardised(self.similarity(texts, labels, bfloat16=opts.bfloat16),
                                  opts.cosine_floor)
             share = opts.relation_question_weight if self.reads_answers else 0.0
             if share > 0:
                 asked = self.tail_answers(pairs, labels, opts)
-                term = (1 - share) * term + share * _standardised(asked, opts.cosine_floor)
+                term = (1 - share) * term + share * standardised(asked, opts.cosine_floor)
             scores = _blend(scores, term, opts.similarity_weight)
         return _answers(texts, labels, scores, opts)
 
@@ -513,7 +514,8 @@ class CompactBackend:
     def cosine_term(self, texts: list[str], labels: list[str],
                     opts: CompactOptions) -> torch.Tensor:
         """The single-label blend's cosine term ``[texts, labels]``: E5's text-label cosines,
-        centred per text and divided by their spread over the labels (:func:`_standardised`).
+        centred per text and divided by their spread over the labels
+        (:func:`seqgpt.model.sentence.standardised`).
         Where a text and every label are English (``seqgpt.encoders.minilm_reads``) and
         ``minilm_weight`` is above 0, all-MiniLM-L6-v2's cosines, standardised the same way,
         take that share of the term: trained on English pairs only, it ranks English label
@@ -521,7 +523,7 @@ class CompactBackend:
         half each: trec coarse 38.1 / 48.5 / 48.5, emotion_yin2019 25.5 / 25.5 / 28.0,
         clinc150 68.0 / 69.0 / 74.0). Relation texts keep E5 alone (FewRel's selection split:
         40.0 E5, 25.5 MiniLM)."""
-        term = _standardised(self.similarity(texts, labels, bfloat16=opts.bfloat16),
+        term = standardised(self.similarity(texts, labels, bfloat16=opts.bfloat16),
                              opts.cosine_floor)
         weight = opts.minilm_weight
         rows = [t for t, text in enumerate(texts) if minilm_reads(text)] \
@@ -529,7 +531,7 @@ class CompactBackend:
         if rows:
             minilm = self.minilm([texts[t] for t in rows], labels, bfloat16=opts.bfloat16)
             term[rows] = (1 - weight) * term[rows] \
-                + weight * _standardised(minilm, opts.cosine_floor)
+                + weight * standardised(minilm, opts.cosine_floor)
         return term
 
     @property
@@ -661,14 +663,6 @@ def _owners(reach: Reach) -> Callable[[int, int, int], int | None]:
 class _Job:
     features: Features
     labels: list[str]
-
-
-def _standardised(x: torch.Tensor, floor: float) -> torch.Tensor:
-    """``x`` centred per row and divided by its spread over the row, the spread floored at
-    ``floor`` (``nan`` entries are left out of both)."""
-    mean = x.nanmean(-1, keepdim=True)
-    spread = (x - mean).square().nanmean(-1, keepdim=True).sqrt().clamp(min=floor)
-    return (x - mean) / spread
 
 
 def _blend(head: torch.Tensor, cosines: torch.Tensor, weight: float) -> torch.Tensor:

@@ -95,3 +95,11 @@ class SentenceSimilarity:
         """Cosines ``[len(questions), len(passages)]`` of questions to the passages that may
         answer them, read as E5 was trained for retrieval (``query: `` / ``passage: ``)."""
         return self.embed(questions) @ self.embed(passages, self.passage_prefix).T
+
+
+def standardised(x: torch.Tensor, floor: float) -> torch.Tensor:
+    """``x`` centred per row and divided by its spread over the row, the spread floored at
+    ``floor`` (``nan`` entries are left out of both)."""
+    mean = x.nanmean(-1, keepdim=True)
+    spread = (x - mean).square().nanmean(-1, keepdim=True).sqrt().clamp(min=floor)
+    return (x - mean) / spread

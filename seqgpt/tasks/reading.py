@@ -38,6 +38,7 @@ from seqgpt.data.sentences import (
     stripped_span,
 )
 from seqgpt.encoders import minilm_reads
+from seqgpt.model.sentence import standardised
 from seqgpt.tasks import common
 from seqgpt.tasks.common import TaskInputError
 from seqgpt.types import Span
@@ -64,6 +65,8 @@ SENTENCE_TEMPERATURE = 0.02
 #: 39.2 by MiniLM alone, 40.4 / 41.7 / 42.6 / 38.2 at 0.1 / 0.25 / 0.5 / 1; the other half
 #: 41.8 -> 43.9 at 0.5. The reader alone: 25.1 and 24.7.
 CLAUSE_READER_WEIGHT = 0.5
+#: the smallest spread either term is divided by (a review whose clauses all score alike)
+SPREAD_FLOOR = 0.02
 
 
 @dataclass
@@ -270,13 +273,6 @@ class _ClauseReader:
                                          batch_size=self.batch_size, bfloat16=self.bfloat16)
 
 
-def _standardised(scores: torch.Tensor) -> torch.Tensor:
-    """``scores`` less their mean, over their spread (at least 0.02); zeros for one score."""
-    if len(scores) < 2:
-        return torch.zeros_like(scores)
-    return (scores - scores.mean()) / scores.std().clamp(min=0.02)
-
-
 def _clauses(retriever: SentenceSimilarity, context: str, questions: list[str],
              best: list[Span | None], which: list[int], unanswered: list[Span | None],
              gate: float | None, reader: _ClauseReader | None = None) -> list[Span | None]:
@@ -300,8 +296,8 @@ def _clauses(retriever: SentenceSimilarity, context: str, questions: list[str],
         margins = reader.margins([questions[k] for k in answered], context, bounds)
         # a clause no window holds whole reads as -1e4: floored, so it cannot set the spread
         for k, m in zip(answered, margins, strict=True):
-            ranks[k] = _standardised(ranks[k]) \
-                + CLAUSE_READER_WEIGHT * _standardised(m.clamp(min=-50.0))
+            ranks[k] = standardised(ranks[k], SPREAD_FLOOR) \
+                + CLAUSE_READER_WEIGHT * standardised(m.clamp(min=-50.0), SPREAD_FLOOR)
     out = list(best)
     for k, span in answered.items():
         assert span is not None
