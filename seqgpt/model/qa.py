@@ -142,7 +142,6 @@ class QAReader(TopLayerReader):
                     best[n] = found
         return [None if b is None else b[1] for b in best]
 
-
     @torch.inference_mode()
     def span_margins(self, questions: list[str], contexts: list[str],
                      spans: list[tuple[int, int]], batch_size: int = 16,
@@ -155,6 +154,7 @@ class QAReader(TopLayerReader):
                                    batch_size=batch_size, bfloat16=bfloat16)
         return torch.cat(found) if found else torch.zeros(0)
 
+    @torch.inference_mode()
     def spans_margins(self, questions: list[str], contexts: list[str],
                       spans: list[list[tuple[int, int]]], batch_size: int = 16,
                       bfloat16: bool = False) -> list[torch.Tensor]:
