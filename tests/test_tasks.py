@@ -469,6 +469,12 @@ def test_minilm_answers_an_english_opinion_question_the_reader_doubts() -> None:
     assert tied.answer(context, "How is the battery?").text == "The screen is bright."
     with pytest.raises(SeqGPTError, match="clause_threshold must be a number"):
         nlu.answer(context, "How is the battery?", clause_threshold=1.5)
+    # a question no form marks as an opinion: a clause about a text in the first person, the
+    # reader's span about one that is not
+    review = "I like the screen. My battery life is poor, it barely lasts a day."
+    assert sure.answer(review, "What is the battery life?").text == "My battery life is poor"
+    assert sure.answer(context, "What is the battery life?").text == "poor"
+    assert sure.answer(review, "Where is the battery?").text == "poor"  # asks a place
 
 
 @pytest.mark.parametrize(("question", "opinion"), [
@@ -481,6 +487,22 @@ def test_minilm_answers_an_english_opinion_question_the_reader_doubts() -> None:
 def test_questions_asking_an_opinion_or_a_yes_or_no_are_told_apart(question: str,
                                                                      opinion: bool) -> None:
     assert tasks.reading.asks_opinion(question) is opinion
+
+
+REVIEW = "We stayed two nights. I loved the view, and my room was quiet."
+ARTICLE = "The hotel opened in 1920. It has 300 rooms and overlooks the bay."
+
+
+@pytest.mark.parametrize(("question", "context", "statement"), [
+    ("What is the customer service?", REVIEW, True),
+    ("What is the customer service?", ARTICLE, False),
+    ("How is the view?", ARTICLE, True),  # an opinion question, whatever the text
+    ("Where is the hotel?", REVIEW, False), ("How many nights did they stay?", REVIEW, False),
+    ("What's the name of the hotel?", REVIEW, False),
+    ("What was decided?", "World War I ended in 1918. The US signed no treaty.", False)])
+def test_questions_about_first_person_text_want_a_statement_unless_they_ask_a_fact(
+        question: str, context: str, statement: bool) -> None:
+    assert tasks.reading.wants_statement(question, context) is statement
 
 
 def test_prose_sentences_end_at_full_stops_and_line_breaks() -> None:
