@@ -123,12 +123,12 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
 
     With a model that has an answer reader (the default model), ``answer_threshold`` (an
     option, like the others given at load time or here) is the lowest reader score that
-    answers a question; lower answers more. An English question about English text that asks
-    an opinion or a yes or no is also answered, with its best clause, where all-MiniLM-L6-v2's
-    cosine between the two reaches ``clause_threshold`` (0.6 for the default model; 1 leaves
-    the call to the reader; the reader's score is kept): MiniLM tells better than the reader,
-    trained on names and numbers, whether a review answers such a question (SubjQA's selection
-    split: AUC 0.72 against 0.67).
+    answers a question; lower answers more. An English question about English text that wants
+    a statement (:func:`wants_statement`) is also answered, with its best clause, where
+    all-MiniLM-L6-v2's cosine between the two reaches ``clause_threshold`` (0.6 for the
+    default model; 1 leaves the call to the reader; the reader's score is kept): MiniLM tells
+    better than the reader, trained on names and numbers, whether a review answers such a
+    question (SubjQA's selection split: AUC 0.72 against 0.67).
 
     ``unit`` says what an answer is (:data:`UNITS`); a question is answered or not, with the
     same score, whatever the unit (but for the clause gate above, which units ``"auto"`` and
@@ -141,8 +141,10 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
     reading of each clause as the answer where it has one, :data:`CLAUSE_READER_WEIGHT`); it
     needs a model with a sentence encoder, as the default model has.
     ``"sentence"``: the whole sentence holding the span found. ``"auto"`` (the default) answers
-    questions that ask what something is like or ask a yes or no (:func:`asks_opinion`) with a
-    clause where the model has a sentence encoder, and the rest with the span found."""
+    with a clause, where the model has a sentence encoder, the questions that want a statement
+    (:func:`wants_statement`: they ask what something is like or a yes or no, or ask about a
+    text written in the first person, a review, anything but a name, a number, a place or a
+    time), and the rest with the span found."""
     if unit not in UNITS:
         raise TaskInputError(f"unit must be one of {', '.join(UNITS)}, got {unit!r}")
     batch, single = common.texts(context, "context")
