@@ -115,6 +115,17 @@ def test_span_margins_read_a_given_span_against_no_answer(reader: QAReader) -> N
     # several spans of one question from one reading of its windows: the same margins
     (both,) = reader.spans_margins([question], [CONTEXT], [[(start, start + 4), (4, 11)]])
     assert both.tolist() == pytest.approx(margins.tolist(), abs=1e-4)
+    # ... and from the windows a reading kept, without reading again
+    (reading,) = reader.read([question], [CONTEXT])
+    assert reading is not None and len(reading.windows) == 1
+    assert reading.margins([(start, start + 4), (4, 11)]).tolist() == pytest.approx(
+        margins.tolist(), abs=1e-4)
+    long = " ".join([CONTEXT] * 40)  # several windows: a span is read where one holds it
+    (far,) = reader.read([question], [long])
+    assert far is not None and len(far.windows) > 1
+    end = long.rindex("1889")
+    assert far.margins([(end, end + 4)]).tolist() == pytest.approx(
+        reader.span_margins([question], [long], [(end, end + 4)]).tolist(), abs=1e-4)
 
 
 def test_a_folder_with_a_reader_answers_with_it(reader: QAReader, tmp_path: Path,

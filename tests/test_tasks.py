@@ -13,6 +13,7 @@ import pytest
 import seqgpt
 from seqgpt import prompt, tasks
 from seqgpt.data import compose
+from seqgpt.model.qa import Reading
 from seqgpt.tasks import TaskInputError
 from seqgpt.types import Classification, Extraction, SeqGPTError, Span
 
@@ -427,20 +428,24 @@ class Reader(Retrieving):
         self.options = CompactOptions(answer_threshold=0.9, clause_threshold=0.6)
         self.phrase, self.score = phrase, score
         self.minilm = Favouring(liked)
-        self.qa = self  # reads the clause holding ``phrase`` as the answer
-
-    def spans_margins(self, questions: list[str], contexts: list[str],
-                      spans: list[list[tuple[int, int]]], **options: Any) -> list[Any]:
-        import torch
-
-        return [torch.tensor([10.0 if self.phrase in c[s:e] else 0.0 for s, e in own])
-                for c, own in zip(contexts, spans, strict=True)]
 
     def read(self, questions: list[str], contexts: list[str], **options: Any) -> list[Any]:
-        from seqgpt.model.qa import Reading
+        return [ClauseReading(c.index(self.phrase), c.index(self.phrase) + len(self.phrase),
+                              self.score, context=c) if self.phrase in c else None
+                for c in contexts]
 
-        return [Reading(c.index(self.phrase), c.index(self.phrase) + len(self.phrase),
-                        self.score) if self.phrase in c else None for c in contexts]
+
+@dataclass(frozen=True)
+class ClauseReading(Reading):
+    """A reading that reads the spans holding its own span as the answer."""
+
+    context: str = ""
+
+    def margins(self, spans: list[tuple[int, int]]) -> Any:
+        import torch
+
+        phrase = self.context[self.start:self.end]
+        return torch.tensor([10.0 if phrase in self.context[s:e] else 0.0 for s, e in spans])
 
 
 def test_minilm_answers_an_english_opinion_question_the_reader_doubts() -> None:

@@ -15,7 +15,7 @@ A model folder that holds ``qa.safetensors`` answers ``Model.answer`` with it.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import torch
@@ -46,11 +46,25 @@ class Window:
 @dataclass(frozen=True)
 class Reading:
     """The best answer span of a context for a question, by character offsets, whether or not
-    it beats "no answer": ``score`` in (0, 1), above 0.5 when the span wins."""
+    it beats "no answer": ``score`` in (0, 1), above 0.5 when the span wins.
+
+    ``windows`` keeps each window's start and end log-probabilities, so that other spans of
+    the same context can be scored for the same question without reading it again
+    (:meth:`margins`)."""
 
     start: int
     end: int
     score: float
+    windows: tuple[tuple[Window, torch.Tensor], ...] = field(default=(), compare=False,
+                                                              repr=False)
+
+    def margins(self, spans: list[tuple[int, int]]) -> torch.Tensor:
+        """``[len(spans)]``: how far the answer reads as each character span rather than "no
+        answer" (:meth:`QAReader.spans_margins`), from the windows this reading kept."""
+        out = torch.full((len(spans),), -1e4)
+        for window, scores in self.windows:
+            _window_margins(scores, window, spans, out)
+        return out
 
 
 class QAReader(TopLayerReader):
@@ -129,6 +143,7 @@ class QAReader(TopLayerReader):
         windows = [(n, w) for n, (q, c) in enumerate(zip(questions, contexts, strict=True))
                    for w in self.windows(q, c)]
         best: list[tuple[float, Reading] | None] = [None] * len(questions)
+        kept: list[list[tuple[Window, torch.Tensor]]] = [[] for _ in questions]
         order = sorted(range(len(windows)), key=lambda k: len(windows[k][1].input_ids))
         for first in range(0, len(order), batch_size):
             chunk = [windows[k] for k in order[first:first + batch_size]]
@@ -137,10 +152,12 @@ class QAReader(TopLayerReader):
                 logits = self(inputs["input_ids"], inputs["attention_mask"])
             scores = self.log_probs(logits.float(), inputs["allowed"])
             for (n, window), row in zip(chunk, scores, strict=True):
-                found, kept = _best_span(row, window), best[n]
-                if found is not None and (kept is None or found[0] > kept[0]):
+                kept[n].append((window, row.clone()))
+                found, sofar = _best_span(row, window), best[n]
+                if found is not None and (sofar is None or found[0] > sofar[0]):
                     best[n] = found
-        return [None if b is None else b[1] for b in best]
+        return [None if b is None else replace(b[1], windows=tuple(own))
+                for b, own in zip(best, kept, strict=True)]
 
     @torch.inference_mode()
     def span_margins(self, questions: list[str], contexts: list[str],
@@ -159,7 +176,8 @@ class QAReader(TopLayerReader):
                       spans: list[list[tuple[int, int]]], batch_size: int = 16,
                       bfloat16: bool = False) -> list[torch.Tensor]:
         """:meth:`span_margins` of several spans per question, from one reading of each of
-        its windows: ``[len(spans[n])]`` per question."""
+        its windows: ``[len(spans[n])]`` per question (:meth:`Reading.margins` scores them
+        from a reading already made)."""
         out = [torch.full((len(own),), -1e4) for own in spans]
         windows = [(n, w) for n, (q, c) in enumerate(zip(questions, contexts, strict=True))
                    for w in self.windows(q, c)]
@@ -171,15 +189,23 @@ class QAReader(TopLayerReader):
                 logits = self(inputs["input_ids"], inputs["attention_mask"])
             scores = self.log_probs(logits.float(), inputs["allowed"])
             for (n, window), row in zip(chunk, scores, strict=True):
-                for k, (start, end) in enumerate(spans[n]):
-                    inside = [(t, c) for t, c in enumerate(window.chars)
-                              if c is not None and c[0] < end and start < c[1]]
-                    if not inside or inside[0][1][0] > start or inside[-1][1][1] < end:
-                        continue  # the window does not hold the whole span
-                    margin = row[inside[0][0], 0] + row[inside[-1][0], 1] - row[0, 0] \
-                        - row[0, 1]
-                    out[n][k] = max(float(out[n][k]), float(margin))
+                _window_margins(row, window, spans[n], out[n])
         return out
+
+
+def _window_margins(scores: torch.Tensor, window: Window, spans: list[tuple[int, int]],
+                    out: torch.Tensor) -> None:
+    """Raise ``out[k]`` to the margin of ``spans[k]`` over "no answer" in this window (its
+    start and end log-probabilities against those of position 0) where the window holds the
+    whole span."""
+    for k, (start, end) in enumerate(spans):
+        inside = [(t, c) for t, c in enumerate(window.chars)
+                  if c is not None and c[0] < end and start < c[1]]
+        if not inside or inside[0][1][0] > start or inside[-1][1][1] < end:
+            continue  # the window does not hold the whole span
+        margin = scores[inside[0][0], 0] + scores[inside[-1][0], 1] - scores[0, 0] \
+            - scores[0, 1]
+        out[k] = max(float(out[k]), float(margin))
 
 
 @functools.lru_cache(maxsize=4)

@@ -27,8 +27,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-import torch
-
 from seqgpt import prompt
 from seqgpt.data.sentences import (
     Located,
@@ -45,6 +43,7 @@ from seqgpt.types import Span
 
 if TYPE_CHECKING:
     from seqgpt.api import Model
+    from seqgpt.model.qa import Reading
     from seqgpt.model.sentence import SentenceSimilarity
 
 #: Lowest span score of a candidate answer when the answer is retrieved, then read: the right
@@ -157,15 +156,13 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
         where = "questions" if single else f"questions[{i}]"
         originals, one = _question_list(entry, where)
         plans.append((originals, [prompt.sanitize_label(q) for q in originals], one))
-    clause_threshold, reader = None, None
+    clause_threshold, readings = None, None
     if getattr(model.backend, "reads_answers", False):
-        read = _reader_answers(model, batch, plans, options)
+        read, readings = _reader_answers(model, batch, plans, options)
         opts = cast(Any, model.backend).options.updated(options)
         chosen = [[span if span is not None and (span.score or 0.0) >= opts.answer_threshold
                    else None for span in spans] for spans in read]
         clause_threshold = opts.clause_threshold
-        qa = getattr(model.backend, "qa", None)
-        reader = None if qa is None else _ClauseReader(qa, opts.batch_size, opts.bfloat16)
     else:
         read = chosen = _extracted_answers(model, batch, plans, options)
     retriever = _retriever(model) if unit in ("auto", "clause") else None
@@ -189,16 +186,17 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
                      or (gate is not None and wants_statement(originals[k], batch[i]))]
             best = _clauses(english or retriever, batch[i], originals, best, which,
                             unanswered=read[i], gate=gate,
-                            reader=reader if english is not None else None)
+                            readings=readings[i] if readings and english is not None else None)
         mine = [Answer(q, span) for q, span in zip(originals, best, strict=True)]
         answers.append(mine[0] if one else mine)
     return answers[0] if single else answers
 
 
-def _reader_answers(model: Model, batch: list[str], plans: Plans,
-                    options: dict[str, Any]) -> list[list[Span | None]]:
+def _reader_answers(model: Model, batch: list[str], plans: Plans, options: dict[str, Any],
+                    ) -> tuple[list[list[Span | None]], list[list[Reading | None]]]:
     """Per context, the best span of each question by the backend's answer reader, whatever
-    its score (``None`` where it found none): one reading per distinct (context, question)."""
+    its score (``None`` where it found none), and the reading it came from: one reading per
+    distinct (context, question)."""
     backend: Any = model.backend
     asked = list(dict.fromkeys((i, q) for i, (originals, _, _) in enumerate(plans)
                                for q in originals))
@@ -208,7 +206,9 @@ def _reader_answers(model: Model, batch: list[str], plans: Plans,
         found[i, question] = None if reading is None else \
             stripped_span(prompt.sanitize_label(question), batch[i], reading.start,
                           reading.end, reading.score)
-    return [[found[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)]
+    by_question = dict(zip(asked, readings, strict=True))
+    return ([[found[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)],
+            [[by_question[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)])
 
 
 def _extracted_answers(model: Model, batch: list[str], plans: Plans,
@@ -288,29 +288,15 @@ def asks_opinion(question: str) -> bool:
     return bool(_ASKS_OPINION.search(question))
 
 
-@dataclass
-class _ClauseReader:
-    """The answer reader, as it reads each clause of a context as the answer (its margin over
-    "no answer", :meth:`seqgpt.model.qa.QAReader.spans_margins`)."""
-
-    reader: Any
-    batch_size: int
-    bfloat16: bool
-
-    def margins(self, questions: list[str], context: str,
-                bounds: list[tuple[int, int]]) -> list[torch.Tensor]:
-        return self.reader.spans_margins(questions, [context] * len(questions),
-                                         [bounds] * len(questions),
-                                         batch_size=self.batch_size, bfloat16=self.bfloat16)
-
-
 def _clauses(retriever: SentenceSimilarity, context: str, questions: list[str],
              best: list[Span | None], which: list[int], unanswered: list[Span | None],
-             gate: float | None, reader: _ClauseReader | None = None) -> list[Span | None]:
+             gate: float | None, readings: list[Reading | None] | None = None,
+             ) -> list[Span | None]:
     """``best`` with the answers at ``which`` replaced by the clause of ``context`` the
     sentence encoder ranks first for their question (the span's label and score kept); with
-    ``reader``, the rank also counts how well the answer reader reads each clause as the
-    answer (:data:`CLAUSE_READER_WEIGHT`). A question at ``which`` that ``best`` leaves
+    the answer reader's ``readings`` of the questions, the rank also counts how well each
+    clause reads as the answer (:data:`CLAUSE_READER_WEIGHT`; :meth:`Reading.margins`, from
+    the windows already read). A question at ``which`` that ``best`` leaves
     unanswered is answered with its clause where the encoder's best cosine reaches ``gate``
     (its label and score from ``unanswered``, the reader's span below the threshold)."""
     if not which:
@@ -323,12 +309,14 @@ def _clauses(retriever: SentenceSimilarity, context: str, questions: list[str],
     answered = {k: best[k] or unanswered[k] for k, row in zip(which, relevance, strict=True)
                 if best[k] is not None or (gate is not None and float(row.max()) >= gate)}
     ranks = dict(zip(which, relevance, strict=True))
-    if reader is not None and answered:
-        margins = reader.margins([questions[k] for k in answered], context, bounds)
+    for k in answered:
+        reading = None if readings is None else readings[k]
+        if reading is None:
+            continue
         # a clause no window holds whole reads as -1e4: floored, so it cannot set the spread
-        for k, m in zip(answered, margins, strict=True):
-            ranks[k] = standardised(ranks[k], SPREAD_FLOOR) \
-                + CLAUSE_READER_WEIGHT * standardised(m.clamp(min=-50.0), SPREAD_FLOOR)
+        margins = reading.margins(bounds).clamp(min=-50.0)
+        ranks[k] = standardised(ranks[k], SPREAD_FLOOR) \
+            + CLAUSE_READER_WEIGHT * standardised(margins, SPREAD_FLOOR)
     out = list(best)
     for k, span in answered.items():
         assert span is not None
