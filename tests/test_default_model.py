@@ -58,6 +58,12 @@ def test_an_opinion_question_gets_a_clause_and_a_factoid_question_a_span(
     assert nlu.answer(review, "How is the battery?").text == "Battery life is poor"
     assert nlu.answer("Tim Cook visited Beijing in May.", "Who visited Beijing?").text == (
         "Tim Cook")
+    # about a text in the first person, a question no form marks as an opinion wants a
+    # statement too, unless it asks a name, a number, a place or a time
+    stay = "We stayed two nights in May. The staff were friendly and helpful, and our room " \
+        "was spotless."
+    assert nlu.answer(stay, "What is the staff?").text == "The staff were friendly and helpful"
+    assert nlu.answer(stay, "When did they stay?").text == "May"
 
 
 def test_single_label_scores_are_a_distribution_multi_label_scores_are_not(
