@@ -104,10 +104,11 @@ class CompactOptions:
     # answer: the lowest answer-reader score (its best span against "no answer") that answers
     # a question; below it the question is unanswered
     answer_threshold: float = 0.5
-    # answer: an English opinion question about English text that the reader leaves below
-    # answer_threshold is still answered with its clause where all-MiniLM-L6-v2's cosine
-    # between the question and that clause reaches this (1: the reader alone decides). See
-    # ``seqgpt.tasks.reading.answer``
+    # answer: an English question about English text that wants a statement (an opinion, a
+    # yes or no, anything but a name or number about first-person text) and that the reader
+    # leaves below answer_threshold is still answered with its clause where all-MiniLM-L6-v2's
+    # cosine between the question and that clause reaches this (1: the reader alone decides).
+    # See ``seqgpt.tasks.reading.answer``
     clause_threshold: float = 1.0
     # extract: a label that is a question (``prompt.is_question``) is answered by the folder's
     # answer reader, as ``answer()`` answers it (at most one span, kept at answer_threshold);

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from seqgpt.serve.schemas import Labels, Options, Text
+from seqgpt.tasks.reading import UNIT_HELP
 
 
 class _Body(BaseModel):
@@ -66,10 +67,7 @@ class AnswerBody(_Body):
     questions: str | list[str | list[str]] = Field(
         description="one question, a list, or (for a list of contexts) one list per context")
     unit: Literal["auto", "span", "clause", "sentence"] = Field(
-        "auto", description="what an answer is: auto (a clause for questions asking an opinion "
-                            "or a yes or no, else the span found), span, clause (the clause of "
-                            "the context that answers best) or sentence (the sentence holding "
-                            "the span found)")
+        "auto", description=UNIT_HELP)
 
 
 class SlotsBody(_Body):

@@ -17,7 +17,7 @@ from seqgpt.cli_options import add_option_arguments, model_options, unit_float
 from seqgpt.inputs import Input
 from seqgpt.inputs import read as read_inputs
 from seqgpt.tasks.common import TaskInputError
-from seqgpt.tasks.reading import UNITS
+from seqgpt.tasks.reading import UNIT_HELP, UNITS
 
 _TAB = prompt.SPAN_JOINER
 
@@ -60,20 +60,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     ans.add_argument("-q", "--question", action="append", required=True, dest="questions",
                      help="a question (repeat for several); a question may contain commas")
     ans.add_argument("--unit", choices=UNITS, default="auto",
-                     help="what an answer is: auto (default: a clause for questions asking an "
-                          "opinion or a yes or no, else the span found), span, clause (the "
-                          "clause of the context that answers best) or sentence (the sentence "
-                          "holding the span found)")
+                     help=UNIT_HELP)
     ans.add_argument("--answer-threshold", type=unit_float, default=None,
                      help="with a model that has an answer reader: the lowest reader score "
                           "that answers a question (default: the model's, 0.5 unless its "
                           "folder says otherwise); lower answers more questions")
     ans.add_argument("--clause-threshold", type=unit_float, default=None,
-                     help="with a model that has an answer reader: an English opinion "
-                          "question the reader leaves unanswered is answered with its best "
-                          "clause where all-MiniLM-L6-v2's cosine between them reaches this "
-                          "(default: the model's, 0.6 for the default model; 1: the reader "
-                          "alone decides)")
+                     help="with a model that has an answer reader: an English question "
+                          "wanting a statement (see --unit) that the reader leaves unanswered "
+                          "is answered with its best clause where all-MiniLM-L6-v2's cosine "
+                          "between them reaches this (default: the model's, 0.6 for the "
+                          "default model; 1: the reader alone decides)")
     ans.set_defaults(func=_run, render=_answer)
 
     sl = _command(subparsers, "slots", "fill slots and detect the intent of TEXT",

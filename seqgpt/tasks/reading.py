@@ -96,6 +96,12 @@ Plans = list[tuple[list[str], list[str], bool]]
 #: no, the span found for the rest), the span found, the clause of the context that answers the
 #: question best, or the whole sentence holding the span found.
 UNITS = ("auto", "span", "clause", "sentence")
+#: :data:`UNITS` in a sentence, for the CLI's and the service's help.
+UNIT_HELP = ("what an answer is: auto (the default: a clause for questions that want a "
+             "statement, which ask an opinion or a yes or no, or ask about a text in the first "
+             "person for anything but a name, number, place or time; else the span found), "
+             "span, clause (the clause of the context that answers best) or sentence (the "
+             "sentence holding the span found)")
 
 _AUXILIARY = ("am|is|are|was|were|do|does|did|can|could|will|would|should|shall|may|might|must|"
               "has|have|had")
