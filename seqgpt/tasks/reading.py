@@ -6,8 +6,9 @@ and gets ``None``.
 Where the backend has an answer reader (a compact model folder with ``qa.safetensors``,
 :mod:`seqgpt.model.qa`), the reader answers instead: the top layers of the full E5 read each
 question with the context and point at the answer, or at "no answer" (a question is answered
-where the reader's score reaches the ``answer_threshold`` option; an English opinion
-question also where all-MiniLM-L6-v2 finds a clause close enough to it, ``clause_threshold``).
+where the reader's score reaches the ``answer_threshold`` option; an English question that
+wants a statement also where all-MiniLM-L6-v2 finds a clause close enough to it,
+``clause_threshold``).
 
 Else, where the backend scores spans and carries the pretrained sentence encoder,
 the answer is retrieved, then read: E5, trained on a billion question-passage pairs, ranks the
@@ -92,9 +93,9 @@ Questions = str | list[str]
 Plans = list[tuple[list[str], list[str], bool]]
 
 
-#: What an answer can be: ``auto`` (a clause for questions that ask for an opinion or a yes or
-#: no, the span found for the rest), the span found, the clause of the context that answers the
-#: question best, or the whole sentence holding the span found.
+#: What an answer can be: ``auto`` (a clause for questions that want a statement,
+#: :func:`wants_statement`; the span found for the rest), the span found, the clause of the
+#: context that answers the question best, or the whole sentence holding the span found.
 UNITS = ("auto", "span", "clause", "sentence")
 #: :data:`UNITS` in a sentence, for the CLI's and the service's help.
 UNIT_HELP = ("what an answer is: auto (the default: a clause for questions that want a "
