@@ -22,6 +22,7 @@ questions. Otherwise the answer is the best span found.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -182,15 +183,17 @@ def answer(model: Model, context: str | list[str], questions: Questions | list[Q
             bounds = sentence_bounds(batch[i], prose=True)
             best = [_sentence_of(span, batch[i], bounds) for span in best]
         elif retriever is not None:
-            found = [k for k, question in enumerate(originals)
-                     if read[i][k] is not None
-                     and (unit == "clause" or wants_statement(question, batch[i]))]
+            first_person = _in_first_person(batch[i])  # read once, not per question
+            statements = {k for k, question in enumerate(originals)
+                          if _wants_statement(question, first_person)}
+            found = [k for k in range(len(originals))
+                     if read[i][k] is not None and (unit == "clause" or k in statements)]
             english = _english_ranker(model, batch[i], [originals[k] for k in found])
             # MiniLM's cosine is the better judge of whether a review answers an opinion
             # question; E5's (Chinese and mixed text) was never measured as one
             gate = clause_threshold if english is not None else None
             which = [k for k in found if best[k] is not None
-                     or (gate is not None and wants_statement(originals[k], batch[i]))]
+                     or (gate is not None and k in statements)]
             best = _clauses(english or retriever, batch[i], originals, best, which,
                             unanswered=read[i], gate=gate,
                             readings=readings[i] if readings and english is not None else None)
@@ -207,15 +210,13 @@ def _reader_answers(model: Model, batch: list[str], plans: Plans, options: dict[
     backend: Any = model.backend
     asked = list(dict.fromkeys((i, q) for i, (originals, _, _) in enumerate(plans)
                                for q in originals))
-    readings = backend.read([q for _, q in asked], [batch[i] for i, _ in asked], **options)
-    found: dict[tuple[int, str], Span | None] = {}
-    for (i, question), reading in zip(asked, readings, strict=True):
-        found[i, question] = None if reading is None else \
-            stripped_span(prompt.sanitize_label(question), batch[i], reading.start,
-                          reading.end, reading.score)
-    by_question = dict(zip(asked, readings, strict=True))
+    read = backend.read([q for _, q in asked], [batch[i] for i, _ in asked], **options)
+    readings: dict[tuple[int, str], Reading | None] = dict(zip(asked, read, strict=True))
+    found = {(i, q): None if r is None else stripped_span(prompt.sanitize_label(q), batch[i],
+                                                          r.start, r.end, r.score)
+             for (i, q), r in readings.items()}
     return ([[found[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)],
-            [[by_question[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)])
+            [[readings[i, q] for q in originals] for i, (originals, _, _) in enumerate(plans)])
 
 
 def _extracted_answers(model: Model, batch: list[str], plans: Plans,
@@ -276,9 +277,16 @@ def wants_statement(question: str, context: str) -> bool:
     answered by statements too. On its selection split (1,468 questions; the gate and the
     clause ranking unchanged) token F1 went 51.4 -> 52.5 and answerable token F1 24.2 ->
     27.4; 4 of XQuAD-en's 240 Wikipedia paragraphs have two first-person words."""
-    if asks_opinion(question):
-        return True
-    return len(_FIRST_PERSON.findall(context)) >= 2 and not _ASKS_FACT.search(question)
+    return _wants_statement(question, _in_first_person(context))
+
+
+def _wants_statement(question: str, first_person: bool) -> bool:
+    return asks_opinion(question) or (first_person and not _ASKS_FACT.search(question))
+
+
+def _in_first_person(text: str) -> bool:
+    """Whether ``text`` has two first-person words (the scan stops at the second)."""
+    return len(list(itertools.islice(_FIRST_PERSON.finditer(text), 2))) == 2
 
 
 def asks_opinion(question: str) -> bool:
